@@ -1,0 +1,289 @@
+"""`AsyncClient`: configuration, the resource namespaces, and the one request pipeline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlencode
+
+import httpx
+
+from trigger import _retry
+from trigger._async.pagination import AsyncCursorPage, AsyncOffsetPage
+from trigger._config import (
+    ClientConfig,
+    as_httpx_timeout,
+    check_extra_headers,
+    check_timeout,
+    make_config,
+    request_idempotency_key,
+)
+from trigger._constants import DEFAULT_TIMEOUT, IDEMPOTENCY_HEADER
+from trigger._exceptions import APIConnectionError, APITimeoutError, status_error
+from trigger._models import ENCODER, decoder
+from trigger._paginator import AsyncPaginator, async_first_page
+from trigger._paging import PageSpec
+from trigger._response import APIResponse, take_raw_flag
+from trigger._retry import RetryOptions
+from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
+
+if TYPE_CHECKING:
+    from trigger._async.resources.runs import AsyncRuns
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("trigger")
+
+_NO_BODY: Any = object()
+
+
+class AsyncClient:
+    """Client of the Trigger.dev management API.
+
+    Every argument is optional: the key falls back to ``TRIGGER_SECRET_KEY``, then
+    ``TRIGGER_ACCESS_TOKEN``; the base URL to ``TRIGGER_API_URL``, then
+    ``https://api.trigger.dev``; the branch to ``TRIGGER_PREVIEW_BRANCH``.
+
+    Args:
+        secret_key: A secret key (``tr_dev_…``, ``tr_prod_…``) or personal access token
+            (``tr_pat_…``).
+        access_token: The same as ``secret_key`` (the official SDK's current name for it).
+        base_url: The API origin, for self-hosted instances or a local emulator.
+        preview_branch: The preview (or dev) branch to target, sent as ``x-trigger-branch``.
+        timeout: Seconds per attempt, an `httpx.Timeout`, or ``None`` for no timeout.
+        retry: The retry policy for every call (see `RetryOptions`).
+        default_headers: Extra headers for every request; they cannot replace the SDK's own.
+        http_client: An `httpx.AsyncClient` of your own (proxies, mTLS, transports). You keep
+            ownership: closing this client does not close it.
+    """
+
+    def __init__(
+        self,
+        secret_key: str | None = None,
+        *,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        preview_branch: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        retry: RetryOptions | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(
+                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
+            )
+        self._config = make_config(
+            secret_key=secret_key,
+            access_token=access_token,
+            base_url=base_url,
+            preview_branch=preview_branch,
+            timeout=timeout,
+            retry=retry,
+            default_headers=default_headers,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+
+    @classmethod
+    def _from_config(cls, config: ClientConfig, http: httpx.AsyncClient) -> AsyncClient:
+        client = cls.__new__(cls)
+        client._config = config
+        client._http = http
+        client._owns_http = False
+        return client
+
+    def with_options(
+        self,
+        *,
+        secret_key: str | None = None,
+        base_url: str | None = None,
+        preview_branch: str | None = None,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        retry: RetryOptions | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> AsyncClient:
+        """A copy of this client with some settings replaced, sharing its connection pool.
+
+        Args:
+            secret_key: Another key for the copy.
+            base_url: Another API origin.
+            preview_branch: Another branch.
+            timeout: Another timeout.
+            retry: Another retry policy.
+            default_headers: Headers merged over this client's extra headers.
+        """
+        config = self._config
+        merged_headers = {**config.default_headers, **(default_headers or {})}
+        overrides = make_config(
+            secret_key=secret_key if secret_key is not None else config.api_key,
+            access_token=None,
+            base_url=base_url if base_url is not None else config.base_url,
+            preview_branch=preview_branch if preview_branch is not None else config.preview_branch,
+            timeout=config.timeout if timeout is NOT_GIVEN else check_timeout("timeout", timeout),
+            retry=retry if retry is not None else config.retry,
+            default_headers=merged_headers,
+        )
+        return type(self)._from_config(overrides, self._http)
+
+    @property
+    def base_url(self) -> str:
+        """The API origin requests go to."""
+        return self._config.base_url
+
+    @property
+    def retry(self) -> RetryOptions:
+        """The client's retry policy."""
+        return self._config.retry
+
+    @cached_property
+    def runs(self) -> AsyncRuns:
+        """Runs: list, retrieve, replay, cancel, reschedule, metadata, tags, events, poll."""
+        from trigger._async.resources.runs import AsyncRuns
+
+        return AsyncRuns(self)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} base_url={self._config.base_url!r} "
+            f"key={self._config.describe_key()}>"
+        )
+
+    # -- the request pipeline ---------------------------------------------------------------
+
+    def _build_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None,
+        body: object,
+        content: bytes | None,
+        content_type: str | None,
+        options: RequestOptions | None,
+        authenticated: bool,
+    ) -> httpx.Request:
+        config = self._config
+        headers = dict(config.base_headers)
+        if authenticated:
+            config.require_key()
+        else:
+            headers.pop("authorization", None)
+        if options:
+            headers.update(check_extra_headers("extra_headers", options.get("extra_headers")))
+        if content_type is not None:
+            headers["content-type"] = content_type
+        headers[IDEMPOTENCY_HEADER] = request_idempotency_key(options)
+        url = config.base_url + path
+        if query:
+            url += "?" + urlencode(query)
+        if body is not _NO_BODY:
+            content = ENCODER.encode(body)
+        timeout = config.timeout
+        if options and "timeout" in options:
+            timeout = check_timeout("timeout", options["timeout"])
+        return self._http.build_request(
+            method, url, content=content, headers=headers, timeout=as_httpx_timeout(timeout)
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[bytes], T],
+        query: Mapping[str, str] | None = None,
+        body: object = _NO_BODY,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        options: RequestOptions | None = None,
+        authenticated: bool = True,
+    ) -> T:
+        """Send one logical call: build once, retry as the policy says, map errors, decode.
+
+        Every attempt re-sends the same request, so the same request idempotency key.
+        Returns the parsed data, or the `APIResponse` when called through
+        ``with_raw_response``.
+        """
+        raw = take_raw_flag()
+        policy = self._config.retry.merged(options)
+        request = self._build_request(
+            method,
+            path,
+            query=query,
+            body=body,
+            content=content,
+            content_type=content_type,
+            options=options,
+            authenticated=authenticated,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            logger.debug("%s %s (attempt %d)", method, path, attempt)
+            try:
+                response = await self._http.send(request)
+            except httpx.TimeoutException as exc:
+                if attempt >= policy.max_attempts:
+                    raise APITimeoutError(request=request) from exc
+                delay = policy.backoff(attempt)
+                logger.info("%s %s timed out; retrying in %.2fs", method, path, delay)
+            except httpx.TransportError as exc:
+                if attempt >= policy.max_attempts:
+                    raise APIConnectionError(request=request) from exc
+                delay = policy.backoff(attempt)
+                logger.info(
+                    "%s %s failed (%s); retrying in %.2fs",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    delay,
+                )
+            else:
+                if response.is_success:
+                    api_response = APIResponse(response, parse, retries_taken=attempt - 1)
+                    return cast(T, api_response) if raw else api_response.parse()
+                retry_delay = _retry.retry_delay(
+                    response.status_code, response.headers, attempt, policy
+                )
+                if retry_delay is None:
+                    raise status_error(response)
+                delay = retry_delay
+                logger.info(
+                    "%s %s answered %d; retrying in %.2fs",
+                    method,
+                    path,
+                    response.status_code,
+                    delay,
+                )
+            await _retry.async_sleep(delay)
+
+    async def _fetch_page(self, spec: PageSpec[T]) -> AsyncCursorPage[T] | AsyncOffsetPage[T]:
+        page_class = AsyncCursorPage if spec.style == "cursor" else AsyncOffsetPage
+        body_decoder = decoder(spec.body_type())
+
+        def parse(content: bytes) -> AsyncCursorPage[T] | AsyncOffsetPage[T]:
+            body = body_decoder.decode(content)
+            return page_class(self._fetch_page, spec, body.data, body.pagination)
+
+        return await self._request(
+            "GET", spec.path, parse=parse, query=spec.query, options=spec.options
+        )
+
+    def _paginate(self, spec: PageSpec[T]) -> AsyncPaginator[T]:
+        return async_first_page(self._fetch_page, spec)

@@ -1,0 +1,1 @@
+"""Resource namespaces of the async client, one module per API group."""

@@ -1,0 +1,209 @@
+"""Client configuration: arguments, environment variables and the headers built from them."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import httpx
+
+from trigger._constants import (
+    API_VERSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT,
+    RESERVED_HEADERS,
+)
+from trigger._exceptions import MissingCredentialsError
+from trigger._retry import RetryOptions
+from trigger._types import RequestOptions, TimeoutTypes
+from trigger._validation import check_headers, check_str
+from trigger._version import __version__
+
+KeyKind = Literal["secret_key", "personal_access_token", "public_key", "public_access_token"]
+
+_SECRET_KEY = re.compile(r"^tr_(dev|stg|prod|preview)_")
+
+
+def key_kind(key: str) -> KeyKind:
+    """Classify a credential by its prefix (the same rule as the official client)."""
+    if key.startswith("tr_pat_"):
+        return "personal_access_token"
+    if _SECRET_KEY.match(key):
+        return "secret_key"
+    if key.startswith("pk_"):
+        return "public_key"
+    return "public_access_token"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+def resolve_key(secret_key: str | None, access_token: str | None) -> str | None:
+    """The credential: argument, then ``TRIGGER_SECRET_KEY``, then ``TRIGGER_ACCESS_TOKEN``."""
+    if secret_key is not None and access_token is not None and secret_key != access_token:
+        raise ValueError("pass either secret_key or access_token, not two different keys")
+    key = secret_key if secret_key is not None else access_token
+    if key is not None:
+        name = "secret_key" if secret_key is not None else "access_token"
+        check_str(name, key)
+        if any(c in key for c in "\r\n\0 "):
+            # Say which argument is wrong without echoing the secret.
+            raise ValueError(f"{name} contains whitespace or control characters")
+        return key
+    return _env("TRIGGER_SECRET_KEY") or _env("TRIGGER_ACCESS_TOKEN")
+
+
+def resolve_branch(preview_branch: str | None) -> str | None:
+    """The branch: argument, then the env vars the official client reads, in its order."""
+    if preview_branch is not None:
+        return check_str("preview_branch", preview_branch)
+    branch = _env("TRIGGER_PREVIEW_BRANCH") or _env("VERCEL_GIT_COMMIT_REF")
+    if branch:
+        return branch
+    dev_branch = _env("TRIGGER_DEV_BRANCH")
+    return dev_branch if dev_branch and dev_branch != "default" else None
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    """The API origin: argument, then ``TRIGGER_API_URL``, then the cloud; one trailing / cut."""
+    url = base_url if base_url is not None else _env("TRIGGER_API_URL") or DEFAULT_BASE_URL
+    check_str("base_url", url)
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"base_url must start with http:// or https://, got {url!r}")
+    return url[:-1] if url.endswith("/") else url
+
+
+def _streams_version() -> str:
+    for name in ("TRIGGER_V2_REALTIME_STREAMS", "TRIGGER_REALTIME_STREAMS_V2"):
+        if (os.environ.get(name) or "").lower() in ("0", "false"):
+            return "v1"
+    return "v2"
+
+
+def check_extra_headers(name: str, headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Validate user headers and refuse those the SDK sets itself."""
+    checked = check_headers(name, headers)
+    for key in checked:
+        if key.lower() in RESERVED_HEADERS:
+            raise ValueError(f"{name} may not set {key!r}: the SDK manages that header")
+    return checked
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Resolved settings of one client; shared, read-only, by its `with_options` copies."""
+
+    api_key: str | None = field(repr=False)
+    base_url: str
+    preview_branch: str | None
+    timeout: TimeoutTypes
+    retry: RetryOptions
+    default_headers: Mapping[str, str]
+    base_headers: Mapping[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        headers = {
+            "content-type": "application/json",
+            "trigger-version": __version__,
+            "x-trigger-api-version": API_VERSION,
+            "x-trigger-source": "sdk",
+            "x-trigger-realtime-streams-version": _streams_version(),
+            "user-agent": f"trigger-sdk-python/{__version__}",
+        }
+        if self.preview_branch:
+            headers["x-trigger-branch"] = self.preview_branch
+        for key, value in self.default_headers.items():
+            headers[key.lower()] = value
+        if self.api_key is not None:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        object.__setattr__(self, "base_headers", headers)
+
+    @property
+    def key_kind(self) -> KeyKind | None:
+        """What kind of credential the client holds, or ``None`` without one."""
+        return key_kind(self.api_key) if self.api_key is not None else None
+
+    def require_key(self) -> str:
+        """The key, or a clear error naming the variables that were looked at."""
+        if self.api_key is None:
+            raise MissingCredentialsError(
+                "No Trigger.dev API key: pass secret_key= (or access_token=) to the client or "
+                "configure(), or set TRIGGER_SECRET_KEY or TRIGGER_ACCESS_TOKEN."
+            )
+        return self.api_key
+
+    def describe_key(self) -> str:
+        """A safe description of the key for reprs: its kind and environment prefix only."""
+        if self.api_key is None:
+            return "None"
+        match = _SECRET_KEY.match(self.api_key)
+        prefix = (
+            match.group(0)
+            if match
+            else self.api_key[:7]
+            if self.api_key.startswith("tr_pat_")
+            else ""
+        )
+        return f"'{prefix}***'"
+
+
+def make_config(
+    *,
+    secret_key: str | None,
+    access_token: str | None,
+    base_url: str | None,
+    preview_branch: str | None,
+    timeout: TimeoutTypes,
+    retry: RetryOptions | None,
+    default_headers: Mapping[str, str] | None,
+) -> ClientConfig:
+    """Resolve every setting from arguments and the environment, validating each."""
+    if retry is not None and not isinstance(retry, RetryOptions):
+        raise TypeError(f"retry must be a RetryOptions, not {type(retry).__name__}")
+    return ClientConfig(
+        api_key=resolve_key(secret_key, access_token),
+        base_url=resolve_base_url(base_url),
+        preview_branch=resolve_branch(preview_branch),
+        timeout=check_timeout("timeout", timeout),
+        retry=retry or RetryOptions(),
+        default_headers=check_extra_headers("default_headers", default_headers),
+    )
+
+
+def check_timeout(name: str, timeout: TimeoutTypes) -> TimeoutTypes:
+    """Accept seconds, an `httpx.Timeout` or ``None``."""
+    import httpx
+
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, an httpx.Timeout or None")
+    return float(timeout)
+
+
+def as_httpx_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
+    """The per-attempt timeout as httpx wants it; connecting gets at most 10 s."""
+    import httpx
+
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None:
+        return httpx.Timeout(None)
+    return httpx.Timeout(timeout, connect=min(timeout, DEFAULT_CONNECT_TIMEOUT))
+
+
+def request_idempotency_key(options: RequestOptions | None) -> str:
+    """The caller's request idempotency key, else a fresh UUID v4 for this logical call."""
+    if options and "idempotency_key" in options:
+        key = options["idempotency_key"]
+        if not isinstance(key, str) or not key.strip() or any(c in key for c in "\r\n\0"):
+            raise ValueError("request_options['idempotency_key'] must be a non-empty one-line str")
+        return key
+    return str(uuid.uuid4())

@@ -1,0 +1,26 @@
+"""Fixed values of the wire protocol and the SDK's defaults."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.trigger.dev"
+DEFAULT_TIMEOUT = 60.0
+"""Seconds per attempt. Management calls are quick; 60 s leaves room for large pages."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+# With exactly this value the server answers with the current run-status vocabulary.
+API_VERSION = "2025-07-16"
+
+IDEMPOTENCY_HEADER = "x-trigger-request-idempotency-key"
+
+# Headers the SDK owns; user-supplied extra headers may not replace them.
+RESERVED_HEADERS = frozenset(
+    {
+        "authorization",
+        "content-type",
+        "trigger-version",
+        "x-trigger-api-version",
+        "x-trigger-branch",
+        "x-trigger-realtime-streams-version",
+        IDEMPOTENCY_HEADER,
+    }
+)

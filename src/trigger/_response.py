@@ -1,0 +1,137 @@
+"""Raw responses: the parsed data together with the HTTP response (the `ApiPromise` equivalent).
+
+``client.runs.with_raw_response.retrieve(run_id)`` returns an `APIResponse[Run]` instead of a
+`Run`. The body is read eagerly, so `APIResponse` does no I/O and serves both clients; nothing
+is decoded until `APIResponse.parse` is called.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+
+import msgspec
+
+from trigger._exceptions import APIResponseValidationError
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["APIResponse"]
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+_UNPARSED: Any = object()
+
+# Set by the with_raw_response wrappers and taken (reset) by the first request of the call.
+# A context variable rather than an argument keeps every method's signature written once.
+_want_raw: contextvars.ContextVar[bool] = contextvars.ContextVar("trigger_want_raw", default=False)
+
+
+def take_raw_flag() -> bool:
+    """Whether the current call asked for the raw response; clears the request."""
+    if not _want_raw.get():
+        return False
+    _want_raw.set(False)
+    return True
+
+
+class APIResponse(Generic[T]):
+    """An HTTP response with its body read, and the means to decode it.
+
+    Attributes:
+        http_response: The underlying `httpx.Response`.
+        retries_taken: How many retries the call needed (0 when the first attempt succeeded).
+    """
+
+    def __init__(
+        self, http_response: httpx.Response, parser: Callable[[bytes], T], retries_taken: int
+    ) -> None:
+        self.http_response = http_response
+        self.retries_taken = retries_taken
+        self._parser = parser
+        self._parsed: T = _UNPARSED
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status code."""
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers (case-insensitive)."""
+        return self.http_response.headers
+
+    @property
+    def content(self) -> bytes:
+        """The raw body."""
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        """The body decoded as text."""
+        return self.http_response.text
+
+    def json(self) -> Any:
+        """The body as plain JSON values, without model decoding."""
+        return msgspec.json.decode(self.http_response.content)
+
+    def parse(self) -> T:
+        """Decode the body into the method's return type (once; later calls reuse it).
+
+        Raises:
+            APIResponseValidationError: The body does not match the expected model.
+        """
+        if self._parsed is _UNPARSED:
+            try:
+                self._parsed = self._parser(self.http_response.content)
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                raise APIResponseValidationError(
+                    f"The response body did not match the expected schema: {exc}",
+                    response=self.http_response,
+                ) from exc
+        return self._parsed
+
+    def __repr__(self) -> str:
+        return f"<APIResponse [{self.status_code}] retries_taken={self.retries_taken}>"
+
+
+def raw_response_wrapper(method: Callable[P, T]) -> Callable[P, APIResponse[T]]:
+    """Wrap a sync client method so it returns the `APIResponse` instead of the parsed data."""
+
+    @functools.wraps(method)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
+        token = _want_raw.set(True)
+        try:
+            result: Any = method(*args, **kwargs)
+        finally:
+            _want_raw.reset(token)
+        return _expect_raw(result)
+
+    return wrapped
+
+
+def async_raw_response_wrapper(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Awaitable[APIResponse[T]]]:
+    """Wrap an async client method so it returns the `APIResponse` instead of the parsed data."""
+
+    @functools.wraps(method)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
+        token = _want_raw.set(True)
+        try:
+            result: Any = await method(*args, **kwargs)
+        finally:
+            _want_raw.reset(token)
+        return _expect_raw(result)
+
+    return wrapped
+
+
+def _expect_raw(result: object) -> APIResponse[Any]:
+    if not isinstance(result, APIResponse):  # pragma: no cover - a bug in a resource method
+        raise TypeError("this method does not support with_raw_response")
+    return result

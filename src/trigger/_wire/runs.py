@@ -1,0 +1,192 @@
+"""Wire format of the runs endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, TypedDict
+
+from trigger._validation import (
+    check_bool,
+    check_number,
+    check_str,
+    comma_joined,
+    compact,
+    epoch_ms,
+    iso_datetime,
+    path_segment,
+)
+
+__all__ = ["QueueFilter", "env_slugs", "list_runs_query", "queue_filter"]
+
+
+class TaskQueue(TypedDict):
+    """A queue named by its kind: ``{"type": "task", "name": "my-task"}``."""
+
+    type: Literal["task", "custom"]
+    name: str
+
+
+QueueFilter = str | TaskQueue | Sequence[str | TaskQueue]
+"""One queue or several: a custom queue's name, or a `TaskQueue` mapping."""
+
+# Path slugs the caller may use, and the internal slug the run-list filter matches.
+_ENV_SLUGS = {"dev": "dev", "staging": "stg", "stg": "stg", "prod": "prod", "preview": "preview"}
+
+
+def env_slugs(name: str, value: str | Sequence[str]) -> str:
+    """Environment filter values as the server matches them (``staging`` becomes ``stg``)."""
+    values = [value] if isinstance(value, str) else list(value)
+    slugs = []
+    for item in values:
+        check_str(name, item)
+        if item not in _ENV_SLUGS:
+            known = ", ".join(sorted(_ENV_SLUGS))
+            raise ValueError(f"{name} has an unknown environment {item!r}; use one of {known}")
+        slugs.append(_ENV_SLUGS[item])
+    if not slugs:
+        raise ValueError(f"{name} must name at least one environment")
+    return ",".join(slugs)
+
+
+def queue_filter(name: str, value: QueueFilter) -> str:
+    """Queues as the run-list filter takes them: ``task/<name>`` for task queues."""
+    items: Sequence[str | TaskQueue] = [value] if isinstance(value, (str, Mapping)) else value
+    parts = []
+    for item in items:
+        if isinstance(item, str):
+            parts.append(check_str(name, item))
+        elif isinstance(item, Mapping):
+            kind = item.get("type")
+            queue_name = check_str(f"{name}['name']", item.get("name"))
+            if kind == "task":
+                parts.append(f"task/{queue_name}")
+            elif kind == "custom":
+                parts.append(queue_name)
+            else:
+                raise ValueError(f"{name}['type'] must be 'task' or 'custom', got {kind!r}")
+        else:
+            raise TypeError(f"{name} must be a str, a queue mapping or a sequence of them")
+    return ",".join(parts)
+
+
+def page_query(*, limit: int | None, after: str | None, before: str | None) -> dict[str, str]:
+    """``page[size]``, ``page[after]``, ``page[before]`` of a cursor-paginated list."""
+    if after is not None and before is not None:
+        raise ValueError("pass after or before, not both")
+    query: dict[str, str] = {}
+    if limit is not None:
+        query["page[size]"] = str(int(check_number("limit", limit, minimum=1, integer=True)))
+    if after is not None:
+        query["page[after]"] = check_str("after", after)
+    if before is not None:
+        query["page[before]"] = check_str("before", before)
+    return query
+
+
+def list_runs_query(
+    *,
+    status: str | Sequence[str] | None,
+    task_identifier: str | Sequence[str] | None,
+    version: str | Sequence[str] | None,
+    tag: str | Sequence[str] | None,
+    bulk_action: str | None,
+    schedule: str | None,
+    is_test: bool | None,
+    from_: datetime | int | str | None,
+    to: datetime | int | str | None,
+    period: str | None,
+    batch: str | None,
+    queue: QueueFilter | None,
+    machine: str | Sequence[str] | None,
+    region: str | Sequence[str] | None,
+    error: str | None,
+    env: str | Sequence[str] | None,
+    limit: int | None,
+    after: str | None,
+    before: str | None,
+) -> dict[str, str]:
+    """The query of ``GET /api/v1/runs`` (and of the project route, which adds ``env``)."""
+    filters: dict[str, Any] = {
+        "filter[status]": None if status is None else comma_joined("status", status),
+        "filter[taskIdentifier]": None
+        if task_identifier is None
+        else comma_joined("task_identifier", task_identifier),
+        "filter[version]": None if version is None else comma_joined("version", version),
+        "filter[tag]": None if tag is None else comma_joined("tag", tag),
+        "filter[bulkAction]": None
+        if bulk_action is None
+        else check_str("bulk_action", bulk_action),
+        "filter[schedule]": None if schedule is None else check_str("schedule", schedule),
+        "filter[isTest]": None if is_test is None else str(check_bool("is_test", is_test)).lower(),
+        "filter[createdAt][from]": None if from_ is None else epoch_ms("from_", from_),
+        "filter[createdAt][to]": None if to is None else epoch_ms("to", to),
+        "filter[createdAt][period]": None if period is None else check_str("period", period),
+        "filter[batch]": None if batch is None else check_str("batch", batch),
+        "filter[queue]": None if queue is None else queue_filter("queue", queue),
+        "filter[machine]": None if machine is None else comma_joined("machine", machine),
+        "filter[region]": None if region is None else comma_joined("region", region),
+        "filter[error]": None if error is None else check_str("error", error),
+        "filter[env]": None if env is None else env_slugs("env", env),
+    }
+    if period is not None and (from_ is not None or to is not None):
+        raise ValueError("pass period or from_/to, not both")
+    return {**compact(filters), **page_query(limit=limit, after=after, before=before)}
+
+
+def runs_list_path(project_ref: str | None) -> str:
+    """The environment route, or the personal-access-token route of one project."""
+    if project_ref is None:
+        return "/api/v1/runs"
+    return f"/api/v1/projects/{path_segment('project_ref', project_ref)}/runs"
+
+
+def reschedule_body(delay: str | datetime) -> dict[str, str]:
+    """Body of a reschedule: a duration such as ``"1h"`` or a point in time."""
+    if isinstance(delay, datetime):
+        return {"delay": iso_datetime("delay", delay)}
+    return {"delay": check_str("delay", delay)}
+
+
+def metadata_body(
+    *,
+    metadata: Mapping[str, Any] | None,
+    operations: Sequence[Mapping[str, Any]] | None,
+    parent_operations: Sequence[Mapping[str, Any]] | None,
+    root_operations: Sequence[Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """Body of a metadata update: a whole object, and/or operations on it."""
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise TypeError(f"metadata must be a mapping, not {type(metadata).__name__}")
+    body = compact(
+        {
+            "metadata": None if metadata is None else dict(metadata),
+            "operations": _operations("operations", operations),
+            "parentOperations": _operations("parent_operations", parent_operations),
+            "rootOperations": _operations("root_operations", root_operations),
+        }
+    )
+    if not body:
+        raise ValueError(
+            "pass metadata or at least one of operations, parent_operations, root_operations"
+        )
+    return body
+
+
+_OPERATION_TYPES = {"update", "set", "delete", "append", "remove", "increment"}
+
+
+def _operations(
+    name: str, value: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of operation mappings")
+    result = []
+    for index, operation in enumerate(value):
+        if not isinstance(operation, Mapping) or operation.get("type") not in _OPERATION_TYPES:
+            kinds = ", ".join(sorted(_OPERATION_TYPES))
+            raise ValueError(f"{name}[{index}] must be a mapping whose 'type' is one of {kinds}")
+        result.append(dict(operation))
+    return result
