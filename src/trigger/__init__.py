@@ -12,7 +12,24 @@ from __future__ import annotations
 from trigger import types
 from trigger._async.client import AsyncClient
 from trigger._async.pagination import AsyncCursorPage, AsyncOffsetPage, AsyncPage
-from trigger._default import configure, default_client, runs
+from trigger._default import (
+    auth,
+    batch,
+    configure,
+    default_client,
+    deployments,
+    envvars,
+    errors,
+    idempotency_keys,
+    packets,
+    query,
+    queues,
+    runs,
+    schedules,
+    sessions,
+    tasks,
+    wait,
+)
 from trigger._exceptions import (
     APIConnectionError,
     APIError,
@@ -74,6 +91,19 @@ __all__ = [
     "configure",
     "default_client",
     "runs",
+    "tasks",
+    "batch",
+    "idempotency_keys",
+    "auth",
+    "packets",
+    "errors",
+    "queues",
+    "schedules",
+    "envvars",
+    "deployments",
+    "wait",
+    "sessions",
+    "query",
     "types",
 ]
 

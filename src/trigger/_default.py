@@ -22,9 +22,39 @@ from trigger._types import TimeoutTypes
 
 if TYPE_CHECKING:
     from trigger._sync.client import Client
+    from trigger._sync.resources.auth import Auth
+    from trigger._sync.resources.batch import Batch
+    from trigger._sync.resources.deployments import Deployments
+    from trigger._sync.resources.envvars import EnvVars
+    from trigger._sync.resources.errors import Errors
+    from trigger._sync.resources.idempotency_keys import IdempotencyKeys
+    from trigger._sync.resources.packets import Packets
+    from trigger._sync.resources.query import Query
+    from trigger._sync.resources.queues import Queues
     from trigger._sync.resources.runs import Runs
+    from trigger._sync.resources.schedules import Schedules
+    from trigger._sync.resources.sessions import Sessions
+    from trigger._sync.resources.tasks import Tasks
+    from trigger._sync.resources.wait import Wait
 
-__all__ = ["configure", "default_client", "runs"]
+__all__ = [
+    "configure",
+    "default_client",
+    "auth",
+    "batch",
+    "deployments",
+    "envvars",
+    "errors",
+    "idempotency_keys",
+    "packets",
+    "query",
+    "queues",
+    "runs",
+    "schedules",
+    "sessions",
+    "tasks",
+    "wait",
+]
 
 _lock = threading.Lock()
 _settings: dict[str, Any] = {}
@@ -109,3 +139,42 @@ class _ModuleResource:
 
 runs = cast("Runs", _ModuleResource("runs"))
 """The runs API of the default client (see `configure`)."""
+
+tasks = cast("Tasks", _ModuleResource("tasks"))
+"""Tasks: trigger one run, batch-trigger many. (default client)"""
+
+batch = cast("Batch", _ModuleResource("batch"))
+"""Batches: two-phase batch trigger, item streams, retrieve, results. (default client)"""
+
+idempotency_keys = cast("IdempotencyKeys", _ModuleResource("idempotency_keys"))
+"""Idempotency keys: derive them as the official SDK does, reset them. (default client)"""
+
+auth = cast("Auth", _ModuleResource("auth"))
+"""Public access tokens for browsers and other untrusted callers. (default client)"""
+
+packets = cast("Packets", _ModuleResource("packets"))
+"""Payload packets: presigned URLs for offloaded payloads and outputs. (default client)"""
+
+errors = cast("Errors", _ModuleResource("errors"))
+"""Error groups: list, retrieve, resolve, ignore, unresolve. (default client)"""
+
+queues = cast("Queues", _ModuleResource("queues"))
+"""Queues: list, retrieve, pause, resume, concurrency overrides. (default client)"""
+
+schedules = cast("Schedules", _ModuleResource("schedules"))
+"""Schedules: create, list, retrieve, update, delete, (de)activate, timezones. (default client)"""
+
+envvars = cast("EnvVars", _ModuleResource("envvars"))
+"""Environment variables of a project environment. (default client)"""
+
+deployments = cast("Deployments", _ModuleResource("deployments"))
+"""Deployments: list, retrieve, current, latest, promote. (default client)"""
+
+wait = cast("Wait", _ModuleResource("wait"))
+"""Waitpoint tokens: create, list, retrieve, complete. (default client)"""
+
+sessions = cast("Sessions", _ModuleResource("sessions"))
+"""Sessions and their input/output channels. (default client)"""
+
+query = cast("Query", _ModuleResource("query"))
+"""Query: run TRQL queries, read the schema and dashboards. (default client)"""

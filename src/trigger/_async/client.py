@@ -30,7 +30,20 @@ from trigger._retry import RetryOptions
 from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
 
 if TYPE_CHECKING:
+    from trigger._async.resources.auth import AsyncAuth
+    from trigger._async.resources.batch import AsyncBatch
+    from trigger._async.resources.deployments import AsyncDeployments
+    from trigger._async.resources.envvars import AsyncEnvVars
+    from trigger._async.resources.errors import AsyncErrors
+    from trigger._async.resources.idempotency_keys import AsyncIdempotencyKeys
+    from trigger._async.resources.packets import AsyncPackets
+    from trigger._async.resources.query import AsyncQuery
+    from trigger._async.resources.queues import AsyncQueues
     from trigger._async.resources.runs import AsyncRuns
+    from trigger._async.resources.schedules import AsyncSchedules
+    from trigger._async.resources.sessions import AsyncSessions
+    from trigger._async.resources.tasks import AsyncTasks
+    from trigger._async.resources.wait import AsyncWait
 
 __all__ = ["AsyncClient"]
 
@@ -146,6 +159,97 @@ class AsyncClient:
         from trigger._async.resources.runs import AsyncRuns
 
         return AsyncRuns(self)
+
+    @cached_property
+    def tasks(self) -> AsyncTasks:
+        """Tasks: trigger one run, batch-trigger many."""
+        from trigger._async.resources.tasks import AsyncTasks
+
+        return AsyncTasks(self)
+
+    @cached_property
+    def batch(self) -> AsyncBatch:
+        """Batches: two-phase batch trigger, item streams, retrieve, results."""
+        from trigger._async.resources.batch import AsyncBatch
+
+        return AsyncBatch(self)
+
+    @cached_property
+    def idempotency_keys(self) -> AsyncIdempotencyKeys:
+        """Idempotency keys: derive them as the official SDK does, reset them."""
+        from trigger._async.resources.idempotency_keys import AsyncIdempotencyKeys
+
+        return AsyncIdempotencyKeys(self)
+
+    @cached_property
+    def auth(self) -> AsyncAuth:
+        """Public access tokens for browsers and other untrusted callers."""
+        from trigger._async.resources.auth import AsyncAuth
+
+        return AsyncAuth(self)
+
+    @cached_property
+    def packets(self) -> AsyncPackets:
+        """Payload packets: presigned URLs for offloaded payloads and outputs."""
+        from trigger._async.resources.packets import AsyncPackets
+
+        return AsyncPackets(self)
+
+    @cached_property
+    def errors(self) -> AsyncErrors:
+        """Error groups: list, retrieve, resolve, ignore, unresolve."""
+        from trigger._async.resources.errors import AsyncErrors
+
+        return AsyncErrors(self)
+
+    @cached_property
+    def queues(self) -> AsyncQueues:
+        """Queues: list, retrieve, pause, resume, concurrency overrides."""
+        from trigger._async.resources.queues import AsyncQueues
+
+        return AsyncQueues(self)
+
+    @cached_property
+    def schedules(self) -> AsyncSchedules:
+        """Schedules: create, list, retrieve, update, delete, (de)activate, timezones."""
+        from trigger._async.resources.schedules import AsyncSchedules
+
+        return AsyncSchedules(self)
+
+    @cached_property
+    def envvars(self) -> AsyncEnvVars:
+        """Environment variables of a project environment."""
+        from trigger._async.resources.envvars import AsyncEnvVars
+
+        return AsyncEnvVars(self)
+
+    @cached_property
+    def deployments(self) -> AsyncDeployments:
+        """Deployments: list, retrieve, current, latest, promote."""
+        from trigger._async.resources.deployments import AsyncDeployments
+
+        return AsyncDeployments(self)
+
+    @cached_property
+    def wait(self) -> AsyncWait:
+        """Waitpoint tokens: create, list, retrieve, complete."""
+        from trigger._async.resources.wait import AsyncWait
+
+        return AsyncWait(self)
+
+    @cached_property
+    def sessions(self) -> AsyncSessions:
+        """Sessions and their input/output channels."""
+        from trigger._async.resources.sessions import AsyncSessions
+
+        return AsyncSessions(self)
+
+    @cached_property
+    def query(self) -> AsyncQuery:
+        """Query: run TRQL queries, read the schema and dashboards."""
+        from trigger._async.resources.query import AsyncQuery
+
+        return AsyncQuery(self)
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -31,7 +31,20 @@ from trigger._sync.pagination import CursorPage, OffsetPage
 from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
 
 if TYPE_CHECKING:
+    from trigger._sync.resources.auth import Auth
+    from trigger._sync.resources.batch import Batch
+    from trigger._sync.resources.deployments import Deployments
+    from trigger._sync.resources.envvars import EnvVars
+    from trigger._sync.resources.errors import Errors
+    from trigger._sync.resources.idempotency_keys import IdempotencyKeys
+    from trigger._sync.resources.packets import Packets
+    from trigger._sync.resources.query import Query
+    from trigger._sync.resources.queues import Queues
     from trigger._sync.resources.runs import Runs
+    from trigger._sync.resources.schedules import Schedules
+    from trigger._sync.resources.sessions import Sessions
+    from trigger._sync.resources.tasks import Tasks
+    from trigger._sync.resources.wait import Wait
 
 __all__ = ["Client"]
 
@@ -147,6 +160,97 @@ class Client:
         from trigger._sync.resources.runs import Runs
 
         return Runs(self)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Tasks: trigger one run, batch-trigger many."""
+        from trigger._sync.resources.tasks import Tasks
+
+        return Tasks(self)
+
+    @cached_property
+    def batch(self) -> Batch:
+        """Batches: two-phase batch trigger, item streams, retrieve, results."""
+        from trigger._sync.resources.batch import Batch
+
+        return Batch(self)
+
+    @cached_property
+    def idempotency_keys(self) -> IdempotencyKeys:
+        """Idempotency keys: derive them as the official SDK does, reset them."""
+        from trigger._sync.resources.idempotency_keys import IdempotencyKeys
+
+        return IdempotencyKeys(self)
+
+    @cached_property
+    def auth(self) -> Auth:
+        """Public access tokens for browsers and other untrusted callers."""
+        from trigger._sync.resources.auth import Auth
+
+        return Auth(self)
+
+    @cached_property
+    def packets(self) -> Packets:
+        """Payload packets: presigned URLs for offloaded payloads and outputs."""
+        from trigger._sync.resources.packets import Packets
+
+        return Packets(self)
+
+    @cached_property
+    def errors(self) -> Errors:
+        """Error groups: list, retrieve, resolve, ignore, unresolve."""
+        from trigger._sync.resources.errors import Errors
+
+        return Errors(self)
+
+    @cached_property
+    def queues(self) -> Queues:
+        """Queues: list, retrieve, pause, resume, concurrency overrides."""
+        from trigger._sync.resources.queues import Queues
+
+        return Queues(self)
+
+    @cached_property
+    def schedules(self) -> Schedules:
+        """Schedules: create, list, retrieve, update, delete, (de)activate, timezones."""
+        from trigger._sync.resources.schedules import Schedules
+
+        return Schedules(self)
+
+    @cached_property
+    def envvars(self) -> EnvVars:
+        """Environment variables of a project environment."""
+        from trigger._sync.resources.envvars import EnvVars
+
+        return EnvVars(self)
+
+    @cached_property
+    def deployments(self) -> Deployments:
+        """Deployments: list, retrieve, current, latest, promote."""
+        from trigger._sync.resources.deployments import Deployments
+
+        return Deployments(self)
+
+    @cached_property
+    def wait(self) -> Wait:
+        """Waitpoint tokens: create, list, retrieve, complete."""
+        from trigger._sync.resources.wait import Wait
+
+        return Wait(self)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Sessions and their input/output channels."""
+        from trigger._sync.resources.sessions import Sessions
+
+        return Sessions(self)
+
+    @cached_property
+    def query(self) -> Query:
+        """Query: run TRQL queries, read the schema and dashboards."""
+        from trigger._sync.resources.query import Query
+
+        return Query(self)
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from trigger import _retry
@@ -31,6 +32,7 @@ from trigger.types.runs import (
 
 if TYPE_CHECKING:
     from trigger._async.client import AsyncClient
+    from trigger._async.resources.bulk_actions import AsyncBulkActions
 
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse"]
 
@@ -42,6 +44,13 @@ class AsyncRuns:
         self._client = client
         self.with_raw_response = AsyncRunsWithRawResponse(self)
         """The same methods, returning `APIResponse` (status, headers, ``parse()``)."""
+
+    @cached_property
+    def bulk(self) -> AsyncBulkActions:
+        """Bulk actions over many runs: ``client.runs.bulk.cancel(...)``."""
+        from trigger._async.resources.bulk_actions import AsyncBulkActions
+
+        return AsyncBulkActions(self._client)
 
     def list(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from trigger import _retry
@@ -32,6 +33,7 @@ from trigger.types.runs import (
 
 if TYPE_CHECKING:
     from trigger._sync.client import Client
+    from trigger._sync.resources.bulk_actions import BulkActions
 
 __all__ = ["Runs", "RunsWithRawResponse"]
 
@@ -43,6 +45,13 @@ class Runs:
         self._client = client
         self.with_raw_response = RunsWithRawResponse(self)
         """The same methods, returning `APIResponse` (status, headers, ``parse()``)."""
+
+    @cached_property
+    def bulk(self) -> BulkActions:
+        """Bulk actions over many runs: ``client.runs.bulk.cancel(...)``."""
+        from trigger._sync.resources.bulk_actions import BulkActions
+
+        return BulkActions(self._client)
 
     def list(
         self,
