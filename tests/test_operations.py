@@ -29,7 +29,11 @@ ALL_OPS = _all_ops()
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$")
+    return re.compile(
+        "^"
+        + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+        + "$"
+    )
 
 
 def test_every_operation_has_a_call() -> None:
@@ -48,9 +52,7 @@ def _mock(httpx_mock: HTTPXMock, op: Op) -> None:
 def _reached(httpx_mock: HTTPXMock, op: Op) -> list[httpx.Request]:
     pattern = _pattern(op.path)
     return [
-        r
-        for r in httpx_mock.get_requests()
-        if r.method == op.method and pattern.match(r.url.path)
+        r for r in httpx_mock.get_requests() if r.method == op.method and pattern.match(r.url.path)
     ]
 
 

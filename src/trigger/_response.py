@@ -48,7 +48,10 @@ class APIResponse(Generic[T]):
     """
 
     def __init__(
-        self, http_response: httpx.Response, parser: Callable[[bytes], T], retries_taken: int
+        self,
+        http_response: httpx.Response,
+        parser: Callable[[httpx.Response], T],
+        retries_taken: int,
     ) -> None:
         self.http_response = http_response
         self.retries_taken = retries_taken
@@ -87,7 +90,7 @@ class APIResponse(Generic[T]):
         """
         if self._parsed is _UNPARSED:
             try:
-                self._parsed = self._parser(self.http_response.content)
+                self._parsed = self._parser(self.http_response)
             except (msgspec.ValidationError, msgspec.DecodeError) as exc:
                 raise APIResponseValidationError(
                     f"The response body did not match the expected schema: {exc}",
@@ -97,6 +100,20 @@ class APIResponse(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<APIResponse [{self.status_code}] retries_taken={self.retries_taken}>"
+
+
+def response_parser(
+    parse: Callable[[bytes], T] | None, parse_response: Callable[[httpx.Response], T] | None
+) -> Callable[[httpx.Response], T]:
+    """One parser of whole responses from either a body parser or a response parser."""
+    if parse_response is not None:
+        if parse is not None:
+            raise TypeError("pass parse or parse_response, not both")
+        return parse_response
+    if parse is None:
+        raise TypeError("a parser is required")
+    body_parser = parse
+    return lambda response: body_parser(response.content)
 
 
 def raw_response_wrapper(method: Callable[P, T]) -> Callable[P, APIResponse[T]]:

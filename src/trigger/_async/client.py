@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -25,7 +25,7 @@ from trigger._exceptions import APIConnectionError, APITimeoutError, status_erro
 from trigger._models import ENCODER, decoder
 from trigger._paginator import AsyncPaginator, async_first_page
 from trigger._paging import PageSpec
-from trigger._response import APIResponse, take_raw_flag
+from trigger._response import APIResponse, response_parser, take_raw_flag
 from trigger._retry import RetryOptions
 from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
 
@@ -270,18 +270,14 @@ class AsyncClient:
 
     # -- the request pipeline ---------------------------------------------------------------
 
-    def _build_request(
+    def _request_headers(
         self,
-        method: str,
-        path: str,
-        *,
-        query: Mapping[str, str] | None,
-        body: object,
-        content: bytes | None,
-        content_type: str | None,
         options: RequestOptions | None,
+        *,
+        content_type: str | None,
         authenticated: bool,
-    ) -> httpx.Request:
+        idempotency_header: bool,
+    ) -> dict[str, str]:
         config = self._config
         headers = dict(config.base_headers)
         if authenticated:
@@ -292,53 +288,80 @@ class AsyncClient:
             headers.update(check_extra_headers("extra_headers", options.get("extra_headers")))
         if content_type is not None:
             headers["content-type"] = content_type
-        headers[IDEMPOTENCY_HEADER] = request_idempotency_key(options)
-        url = config.base_url + path
-        if query:
-            url += "?" + urlencode(query)
-        if body is not _NO_BODY:
-            content = ENCODER.encode(body)
-        timeout = config.timeout
-        if options and "timeout" in options:
-            timeout = check_timeout("timeout", options["timeout"])
-        return self._http.build_request(
-            method, url, content=content, headers=headers, timeout=as_httpx_timeout(timeout)
-        )
+        if idempotency_header:
+            headers[IDEMPOTENCY_HEADER] = request_idempotency_key(options)
+        return headers
 
     async def _request(
         self,
         method: str,
         path: str,
         *,
-        parse: Callable[[bytes], T],
+        parse: Callable[[bytes], T] | None = None,
+        parse_response: Callable[[httpx.Response], T] | None = None,
         query: Mapping[str, str] | None = None,
         body: object = _NO_BODY,
-        content: bytes | None = None,
+        content: bytes | Callable[[], AsyncIterator[bytes]] | None = None,
         content_type: str | None = None,
         options: RequestOptions | None = None,
         authenticated: bool = True,
+        idempotency_header: bool = True,
+        retry: RetryOptions | None = None,
+        retry_result: Callable[[T], bool] | None = None,
     ) -> T:
         """Send one logical call: build once, retry as the policy says, map errors, decode.
 
-        Every attempt re-sends the same request, so the same request idempotency key.
+        Every attempt carries the same headers, so the same request idempotency key.
         Returns the parsed data, or the `APIResponse` when called through
         ``with_raw_response``.
+
+        Args:
+            method: HTTP method.
+            path: Path below the base URL, its parameters already encoded.
+            parse: Decodes the body of a successful response.
+            parse_response: Decodes a successful response when headers are needed too.
+            query: Query parameters (wire names), form-encoded.
+            body: A JSON body (encoded with msgspec).
+            content: Raw bytes, or a factory of a fresh byte stream for each attempt
+                (a consumed stream is never replayed).
+            content_type: Replaces ``application/json``.
+            options: Per-call overrides.
+            authenticated: Send the ``Authorization`` header.
+            idempotency_header: Send the request idempotency key header.
+            retry: The base retry policy for this endpoint, instead of the client's.
+            retry_result: Retry (with backoff) a successful response whose parsed data this
+                returns true for; after the last attempt the data is returned as it is.
         """
         raw = take_raw_flag()
-        policy = self._config.retry.merged(options)
-        request = self._build_request(
-            method,
-            path,
-            query=query,
-            body=body,
-            content=content,
+        parser = response_parser(parse, parse_response)
+        policy = (retry or self._config.retry).merged(options)
+        headers = self._request_headers(
+            options,
             content_type=content_type,
-            options=options,
             authenticated=authenticated,
+            idempotency_header=idempotency_header,
         )
+        url = self._config.base_url + path
+        if query:
+            url += "?" + urlencode(query)
+        if body is not _NO_BODY:
+            content = ENCODER.encode(body)
+        timeout = self._config.timeout
+        if options and "timeout" in options:
+            timeout = check_timeout("timeout", options["timeout"])
+        httpx_timeout = as_httpx_timeout(timeout)
+        request: httpx.Request | None = None
         attempt = 0
         while True:
             attempt += 1
+            if request is None or callable(content):
+                request = self._http.build_request(
+                    method,
+                    url,
+                    content=content() if callable(content) else content,
+                    headers=headers,
+                    timeout=httpx_timeout,
+                )
             logger.debug("%s %s (attempt %d)", method, path, attempt)
             try:
                 response = await self._http.send(request)
@@ -360,21 +383,29 @@ class AsyncClient:
                 )
             else:
                 if response.is_success:
-                    api_response = APIResponse(response, parse, retries_taken=attempt - 1)
-                    return cast(T, api_response) if raw else api_response.parse()
-                retry_delay = _retry.retry_delay(
-                    response.status_code, response.headers, attempt, policy
-                )
-                if retry_delay is None:
-                    raise status_error(response)
-                delay = retry_delay
-                logger.info(
-                    "%s %s answered %d; retrying in %.2fs",
-                    method,
-                    path,
-                    response.status_code,
-                    delay,
-                )
+                    api_response = APIResponse(response, parser, retries_taken=attempt - 1)
+                    if (
+                        retry_result is None
+                        or attempt >= policy.max_attempts
+                        or not retry_result(api_response.parse())
+                    ):
+                        return cast(T, api_response) if raw else api_response.parse()
+                    delay = policy.backoff(attempt)
+                    logger.info("%s %s asked for a retry; retrying in %.2fs", method, path, delay)
+                else:
+                    retry_delay = _retry.retry_delay(
+                        response.status_code, response.headers, attempt, policy
+                    )
+                    if retry_delay is None:
+                        raise status_error(response)
+                    delay = retry_delay
+                    logger.info(
+                        "%s %s answered %d; retrying in %.2fs",
+                        method,
+                        path,
+                        response.status_code,
+                        delay,
+                    )
             await _retry.async_sleep(delay)
 
     async def _fetch_page(self, spec: PageSpec[T]) -> AsyncCursorPage[T] | AsyncOffsetPage[T]:
