@@ -53,7 +53,9 @@ def test_base_url_and_branch_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     client = trigger.Client(SECRET_KEY)
     assert client.base_url == "http://127.0.0.1:3030"
     assert client._config.base_headers["x-trigger-branch"] == "feature-y"
-    assert trigger.Client(SECRET_KEY, base_url="http://127.0.0.1:1").base_url == "http://127.0.0.1:1"
+    assert (
+        trigger.Client(SECRET_KEY, base_url="http://127.0.0.1:1").base_url == "http://127.0.0.1:1"
+    )
 
 
 def test_dev_branch_default_means_no_branch(monkeypatch: pytest.MonkeyPatch) -> None:
