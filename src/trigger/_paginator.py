@@ -38,14 +38,13 @@ class AsyncPaginator(Generic[T]):
         return self._fetch(self._spec).__await__()
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        page = await self._fetch(self._spec)
-        async for item in page:
+        # No local name for the first page, so it is released once the walk moves on.
+        async for item in await self._fetch(self._spec):
             yield item
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         """Yield the first page and every page after it."""
-        page = await self._fetch(self._spec)
-        async for each in page.iter_pages():
+        async for each in (await self._fetch(self._spec)).iter_pages():
             yield each
 
     def __repr__(self) -> str:

@@ -64,19 +64,12 @@ class AsyncPage(Generic[T]):
             raise LookupError("there is no previous page; check has_previous_page() first")
         return await self._fetch(spec)
 
-    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
+    def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         """Yield this page and then each following page."""
-        page: AsyncPage[T] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = await page.get_next_page()
+        return _walk_pages(self)
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.iter_pages():
-            for item in page.data:
-                yield item
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _walk_items(self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._spec.path} items={len(self.data)}>"
@@ -92,3 +85,24 @@ class AsyncOffsetPage(AsyncPage[T]):
     """A page addressed by number (schedules, queues)."""
 
     pagination: OffsetPagination
+
+
+# Module-level generators rather than methods: a method's frame would keep ``self`` (the
+# first page) alive for the whole walk; here the one variable moves on from page to page.
+
+
+async def _walk_pages(page: AsyncPage[T]) -> AsyncIterator[AsyncPage[T]]:
+    while True:
+        yield page
+        if not page.has_next_page():
+            return
+        page = await page.get_next_page()
+
+
+async def _walk_items(page: AsyncPage[T]) -> AsyncIterator[T]:
+    while True:
+        for item in page.data:
+            yield item
+        if not page.has_next_page():
+            return
+        page = await page.get_next_page()

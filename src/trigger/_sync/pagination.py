@@ -67,17 +67,10 @@ class Page(Generic[T]):
 
     def iter_pages(self) -> Iterator[Page[T]]:
         """Yield this page and then each following page."""
-        page: Page[T] = self
-        while True:
-            yield page
-            if not page.has_next_page():
-                return
-            page = page.get_next_page()
+        return _walk_pages(self)
 
     def __iter__(self) -> Iterator[T]:
-        for page in self.iter_pages():
-            for item in page.data:
-                yield item
+        return _walk_items(self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._spec.path} items={len(self.data)}>"
@@ -93,3 +86,24 @@ class OffsetPage(Page[T]):
     """A page addressed by number (schedules, queues)."""
 
     pagination: OffsetPagination
+
+
+# Module-level generators rather than methods: a method's frame would keep ``self`` (the
+# first page) alive for the whole walk; here the one variable moves on from page to page.
+
+
+def _walk_pages(page: Page[T]) -> Iterator[Page[T]]:
+    while True:
+        yield page
+        if not page.has_next_page():
+            return
+        page = page.get_next_page()
+
+
+def _walk_items(page: Page[T]) -> Iterator[T]:
+    while True:
+        for item in page.data:
+            yield item
+        if not page.has_next_page():
+            return
+        page = page.get_next_page()
