@@ -9,9 +9,9 @@ for run in client.runs.list(limit=10, status="COMPLETED"):
 
 from __future__ import annotations
 
-from trigger import types
-from trigger._async.client import AsyncClient
-from trigger._async.pagination import AsyncCursorPage, AsyncOffsetPage, AsyncPage
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from trigger._default import (
     auth,
     batch,
@@ -49,13 +49,34 @@ from trigger._exceptions import (
     TriggerError,
     UnprocessableEntityError,
 )
-from trigger._paginator import AsyncPaginator
-from trigger._response import APIResponse
 from trigger._retry import RetryOptions
-from trigger._sync.client import Client
-from trigger._sync.pagination import CursorPage, OffsetPage, Page
 from trigger._types import RequestOptions
 from trigger._version import __version__
+
+if TYPE_CHECKING:
+    from trigger import types
+    from trigger._async.client import AsyncClient
+    from trigger._async.pagination import AsyncCursorPage, AsyncOffsetPage, AsyncPage
+    from trigger._paginator import AsyncPaginator
+    from trigger._response import APIResponse
+    from trigger._sync.client import Client
+    from trigger._sync.pagination import CursorPage, OffsetPage, Page
+
+# Imported on first use, so that ``import trigger`` stays cheap: httpx and the models load
+# only when a client, a page or a model is first touched.
+_LAZY = {
+    "types": "trigger.types",
+    "AsyncClient": "trigger._async.client",
+    "AsyncCursorPage": "trigger._async.pagination",
+    "AsyncOffsetPage": "trigger._async.pagination",
+    "AsyncPage": "trigger._async.pagination",
+    "AsyncPaginator": "trigger._paginator",
+    "APIResponse": "trigger._response",
+    "Client": "trigger._sync.client",
+    "CursorPage": "trigger._sync.pagination",
+    "OffsetPage": "trigger._sync.pagination",
+    "Page": "trigger._sync.pagination",
+}
 
 __all__ = [
     "APIConnectionError",
@@ -107,8 +128,25 @@ __all__ = [
     "types",
 ]
 
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'trigger' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if name == "types" else getattr(module, name)
+    if isinstance(value, type) and value.__module__.startswith("trigger."):
+        value.__module__ = "trigger"  # reprs and docs read trigger.Client, not trigger._sync...
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
 for _name in __all__:
-    _obj = globals()[_name]
+    _obj = globals().get(_name)
     if isinstance(_obj, type) and _obj.__module__.startswith("trigger."):
         _obj.__module__ = "trigger"
 del _name, _obj
