@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from trigger._batch_errors import BatchNotSealedError, BatchTriggerError
 from trigger._default import (
     auth,
     batch,
@@ -92,6 +93,8 @@ __all__ = [
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
+    "BatchNotSealedError",
+    "BatchTriggerError",
     "BadRequestError",
     "Client",
     "ConflictError",

@@ -71,7 +71,7 @@ async def test_header_values_with_cr_or_lf_are_refused(
 
 
 async def test_sdk_headers_cannot_be_replaced(client: trigger.AsyncClient) -> None:
-    with pytest.raises(ValueError, match="(?i)authorization"):
+    with pytest.raises(ValueError, match=r"(?i)authorization"):
         await client.runs.retrieve(
             "run_1", request_options={"extra_headers": {"Authorization": "Bearer other"}}
         )

@@ -70,7 +70,7 @@ def test_header_values_with_cr_or_lf_are_refused(
 
 
 def test_sdk_headers_cannot_be_replaced(client: trigger.Client) -> None:
-    with pytest.raises(ValueError, match="(?i)authorization"):
+    with pytest.raises(ValueError, match=r"(?i)authorization"):
         client.runs.retrieve(
             "run_1", request_options={"extra_headers": {"Authorization": "Bearer other"}}
         )

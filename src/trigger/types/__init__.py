@@ -1,21 +1,25 @@
 """The models the API returns, one module per resource group."""
 
-from trigger.types.runs import *  # noqa: F403
-from trigger.types.queues import *  # noqa: F403
-from trigger.types.schedules import *  # noqa: F403
-from trigger.types.envvars import *  # noqa: F403
-from trigger.types.deployments import *  # noqa: F403
-from trigger.types.bulk_actions import *  # noqa: F403
-from trigger.types.errors import *  # noqa: F403
 from trigger.types.auth import *  # noqa: F403
-from trigger.types.runs import __all__ as _runs_all
-from trigger.types.queues import __all__ as _queues_all
-from trigger.types.schedules import __all__ as _schedules_all
-from trigger.types.envvars import __all__ as _envvars_all
-from trigger.types.deployments import __all__ as _deployments_all
-from trigger.types.bulk_actions import __all__ as _bulk_actions_all
-from trigger.types.errors import __all__ as _errors_all
 from trigger.types.auth import __all__ as _auth_all
+from trigger.types.batch import *  # noqa: F403
+from trigger.types.batch import __all__ as _batch_all
+from trigger.types.bulk_actions import *  # noqa: F403
+from trigger.types.bulk_actions import __all__ as _bulk_actions_all
+from trigger.types.deployments import *  # noqa: F403
+from trigger.types.deployments import __all__ as _deployments_all
+from trigger.types.envvars import *  # noqa: F403
+from trigger.types.envvars import __all__ as _envvars_all
+from trigger.types.errors import *  # noqa: F403
+from trigger.types.errors import __all__ as _errors_all
+from trigger.types.queues import *  # noqa: F403
+from trigger.types.queues import __all__ as _queues_all
+from trigger.types.runs import *  # noqa: F403
+from trigger.types.runs import __all__ as _runs_all
+from trigger.types.schedules import *  # noqa: F403
+from trigger.types.schedules import __all__ as _schedules_all
+from trigger.types.tasks import *  # noqa: F403
+from trigger.types.tasks import __all__ as _tasks_all
 
 __all__ = [
     *_runs_all,
@@ -26,4 +30,6 @@ __all__ = [
     *_bulk_actions_all,
     *_errors_all,
     *_auth_all,
+    *_batch_all,
+    *_tasks_all,
 ]
