@@ -440,3 +440,39 @@ async def test_raw_response_does_not_parse_until_asked(
     assert response.content == b"not json at all"
     with pytest.raises(trigger.APIResponseValidationError):
         response.parse()
+
+
+async def test_retrieve_downloads_offloaded_payload_and_output(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    storage = "http://127.0.0.1:9999/packets/run_1/payload.json?X-Amz-Signature=abc"
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_1",
+        json={
+            **RETRIEVED_RUN,
+            "payload": None,
+            "output": None,
+            "payloadPresignedUrl": storage,
+            "outputPresignedUrl": storage + "&o=1",
+        },
+    )
+    httpx_mock.add_response(url=storage, json={"big": "payload"})
+    httpx_mock.add_response(url=storage + "&o=1", text="plain output")
+    run = await client.runs.retrieve("run_1")
+    assert run.payload == {"big": "payload"}
+    assert run.output == "plain output"
+    downloads = httpx_mock.get_requests()[1:]
+    assert [r.method for r in downloads] == ["GET", "GET"]
+    assert all("authorization" not in r.headers for r in downloads)
+    assert all("x-trigger-request-idempotency-key" not in r.headers for r in downloads)
+
+
+async def test_retrieve_can_leave_offloaded_payloads(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    url = "http://127.0.0.1:9999/p.json"
+    httpx_mock.add_response(json={**RETRIEVED_RUN, "payload": None, "payloadPresignedUrl": url})
+    run = await client.runs.retrieve("run_1", download_offloaded=False)
+    assert run.payload is None
+    assert run.payload_presigned_url == url
+    assert len(httpx_mock.get_requests()) == 1

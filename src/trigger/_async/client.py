@@ -308,6 +308,7 @@ class AsyncClient:
         idempotency_header: bool = True,
         retry: RetryOptions | None = None,
         retry_result: Callable[[T], bool] | None = None,
+        external: bool = False,
     ) -> T:
         """Send one logical call: build once, retry as the policy says, map errors, decode.
 
@@ -331,17 +332,24 @@ class AsyncClient:
             retry: The base retry policy for this endpoint, instead of the client's.
             retry_result: Retry (with backoff) a successful response whose parsed data this
                 returns true for; after the last attempt the data is returned as it is.
+            external: ``path`` is a whole URL outside the API (a presigned storage URL): send
+                none of the SDK's headers, never log the URL (it is a credential), and leave
+                a pending ``with_raw_response`` request to the call's API request.
         """
-        raw = take_raw_flag()
+        raw = False if external else take_raw_flag()
         parser = response_parser(parse, parse_response)
         policy = (retry or self._config.retry).merged(options)
-        headers = self._request_headers(
-            options,
-            content_type=content_type,
-            authenticated=authenticated,
-            idempotency_header=idempotency_header,
-        )
-        url = self._config.base_url + path
+        if external:
+            headers = {"content-type": content_type} if content_type else {}
+            url, path = path, "<presigned URL>"
+        else:
+            headers = self._request_headers(
+                options,
+                content_type=content_type,
+                authenticated=authenticated,
+                idempotency_header=idempotency_header,
+            )
+            url = self._config.base_url + path
         if query:
             url += "?" + urlencode(query)
         if body is not _NO_BODY:

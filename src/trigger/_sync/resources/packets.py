@@ -4,15 +4,9 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import uuid
 from typing import TYPE_CHECKING
 
-import httpx
-
-from trigger import _retry
-from trigger._config import as_httpx_timeout, check_timeout
-from trigger._exceptions import APIConnectionError, APITimeoutError, status_error
 from trigger._models import Model, decoder
 from trigger._response import _want_raw, raw_response_wrapper
 from trigger._retry import RetryOptions
@@ -25,8 +19,6 @@ if TYPE_CHECKING:
     from trigger._sync.client import Client
 
 __all__ = ["Packets", "PacketsWithRawResponse"]
-
-logger = logging.getLogger("trigger")
 
 UPLOAD_RETRY = RetryOptions(max_attempts=5, factor=2.0, min_timeout=0.5, max_timeout=5.0)
 """How the upload to a presigned URL is retried: 5 attempts, 0.5 s to 5 s, randomized."""
@@ -142,42 +134,37 @@ class Packets:
 
     def _upload(self, url: str, encoded: EncodedPayload, options: RequestOptions | None) -> None:
         """PUT the packet to a presigned URL, retrying transient failures."""
-        policy = UPLOAD_RETRY.merged(options)
-        timeout = self._client._config.timeout
-        if options and "timeout" in options:
-            timeout = check_timeout("timeout", options["timeout"])
-        request = self._client._http.build_request(
+        self._client._request(
             "PUT",
             url,
+            parse=_ignore_body,
             content=encoded.data,
-            headers={"content-type": encoded.payload_type or "application/json"},
-            timeout=as_httpx_timeout(timeout),
+            content_type=encoded.payload_type or "application/json",
+            options=options,
+            retry=UPLOAD_RETRY,
+            external=True,
         )
-        attempt = 0
-        while True:
-            attempt += 1
-            # The presigned URL is a credential: it is never logged.
-            try:
-                response = self._client._http.send(request)
-            except httpx.TimeoutException as exc:
-                if attempt >= policy.max_attempts:
-                    raise APITimeoutError(request=request) from exc
-                reason = "timed out"
-            except httpx.TransportError as exc:
-                if attempt >= policy.max_attempts:
-                    raise APIConnectionError(request=request) from exc
-                reason = type(exc).__name__
-            else:
-                if response.is_success:
-                    return
-                if attempt >= policy.max_attempts or not _retry.is_retryable(
-                    response.status_code, response.headers
-                ):
-                    raise status_error(response)
-                reason = f"status {response.status_code}"
-            delay = policy.backoff(attempt)
-            logger.info("packet upload failed (%s); retrying in %.2fs", reason, delay)
-            _retry.sleep(delay)
+
+    def download(self, url: str, *, request_options: RequestOptions | None = None) -> bytes:
+        """Download a packet (an offloaded payload or output) from its presigned URL.
+
+        Args:
+            url: The presigned URL (e.g. `Run.payload_presigned_url`).
+            request_options: Per-call retry and timeout overrides.
+
+        Returns:
+            The packet's bytes.
+        """
+        check_str("url", url)
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("url must be an http(s) URL")
+        return self._client._request(
+            "GET", url, parse=bytes, options=request_options, retry=UPLOAD_RETRY, external=True
+        )
+
+
+def _ignore_body(content: bytes) -> None:
+    return None
 
 
 class PacketsWithRawResponse:

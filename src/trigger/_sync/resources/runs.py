@@ -9,6 +9,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from trigger import _retry
 from trigger._exceptions import NotFoundError, PollTimeoutError
 from trigger._models import decoder
@@ -16,7 +18,13 @@ from trigger._paginator import Page
 from trigger._paging import PageSpec
 from trigger._response import raw_response_wrapper
 from trigger._types import RequestOptions
-from trigger._validation import check_number, check_str, check_str_list, path_segment
+from trigger._validation import (
+    check_bool,
+    check_number,
+    check_str,
+    check_str_list,
+    path_segment,
+)
 from trigger._wire import runs as wire
 from trigger.types.runs import (
     IdResponse,
@@ -142,17 +150,45 @@ class Runs:
         path = wire.runs_list_path(project_ref)
         return self._client._paginate(PageSpec("cursor", ListedRun, path, query, request_options))
 
-    def retrieve(self, run_id: str, *, request_options: RequestOptions | None = None) -> Run:
+    def retrieve(
+        self,
+        run_id: str,
+        *,
+        download_offloaded: bool = True,
+        request_options: RequestOptions | None = None,
+    ) -> Run:
         """Retrieve a run with its payload, output, error and related runs.
+
+        A payload or output too large to be sent inline comes as a short-lived presigned URL;
+        like the official SDK, it is downloaded and decoded into `Run.payload` /
+        `Run.output` (the URL fields stay set).
 
         Args:
             run_id: The run (``run_…``).
+            download_offloaded: Download offloaded payloads and outputs (``False`` keeps only
+                their presigned URLs).
             request_options: Per-call retry, timeout and header overrides.
         """
+        check_bool("download_offloaded", download_offloaded)
         path = f"/api/v3/runs/{path_segment('run_id', run_id)}"
-        return self._client._request(
-            "GET", path, parse=decoder(Run).decode, options=request_options
-        )
+        run = self._client._request("GET", path, parse=decoder(Run).decode, options=request_options)
+        # (A with_raw_response call gets the APIResponse here: it is returned untouched.)
+        if download_offloaded and isinstance(run, Run):
+            changes: dict[str, Any] = {}
+            if run.payload is None and run.payload_presigned_url:
+                changes["payload"] = self._download(run.payload_presigned_url, request_options)
+            if run.output is None and run.output_presigned_url:
+                changes["output"] = self._download(run.output_presigned_url, request_options)
+            if changes:
+                run = msgspec.structs.replace(run, **changes)
+        return run
+
+    def _download(self, url: str, options: RequestOptions | None) -> Any:
+        data = self._client.packets.download(url, request_options=options)
+        try:
+            return msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            return data.decode("utf-8", errors="replace")
 
     def replay(self, run_id: str, *, request_options: RequestOptions | None = None) -> IdResponse:
         """Start a new run with the same payload and options; returns the new run's id.
