@@ -36,6 +36,7 @@ FIXED = {
     "aiter_lines": "iter_lines",
     "aiter_raw": "iter_raw",
     "async_sleep": "sleep",
+    "aclosing": "closing",
     "async_client": "client",
     "AsyncPaginator": "Page",
     "async_first_page": "first_page",

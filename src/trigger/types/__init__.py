@@ -12,14 +12,20 @@ from trigger.types.envvars import *  # noqa: F403
 from trigger.types.envvars import __all__ as _envvars_all
 from trigger.types.errors import *  # noqa: F403
 from trigger.types.errors import __all__ as _errors_all
+from trigger.types.query import *  # noqa: F403
+from trigger.types.query import __all__ as _query_all
 from trigger.types.queues import *  # noqa: F403
 from trigger.types.queues import __all__ as _queues_all
 from trigger.types.runs import *  # noqa: F403
 from trigger.types.runs import __all__ as _runs_all
 from trigger.types.schedules import *  # noqa: F403
 from trigger.types.schedules import __all__ as _schedules_all
+from trigger.types.sessions import *  # noqa: F403
+from trigger.types.sessions import __all__ as _sessions_all
 from trigger.types.tasks import *  # noqa: F403
 from trigger.types.tasks import __all__ as _tasks_all
+from trigger.types.wait import *  # noqa: F403
+from trigger.types.wait import __all__ as _wait_all
 
 __all__ = [
     *_runs_all,
@@ -30,6 +36,9 @@ __all__ = [
     *_bulk_actions_all,
     *_errors_all,
     *_auth_all,
+    *_query_all,
+    *_sessions_all,
+    *_wait_all,
     *_batch_all,
     *_tasks_all,
 ]

@@ -1,0 +1,165 @@
+"""Wire format of the waitpoint-token endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from trigger._models import ENCODER
+from trigger._validation import (
+    check_str,
+    check_str_list,
+    comma_joined,
+    compact,
+    epoch_ms,
+    iso_datetime,
+    path_segment,
+)
+from trigger._wire.runs import page_query
+from trigger.types.wait import WAITPOINT_TOKEN_STATUSES
+
+__all__ = [
+    "callback_body",
+    "callback_path",
+    "complete_body",
+    "create_token_body",
+    "list_tokens_query",
+    "token_path",
+]
+
+_MAX_TAGS = 10
+_MAX_TAG_LENGTH = 128
+_MAX_IDEMPOTENCY_KEY_LENGTH = 2048
+_MAX_CREATE_BODY = 10 * 1024
+_TOKENS = "/api/v1/waitpoints/tokens"
+
+
+def token_path(token_id: str, suffix: str = "") -> str:
+    """``/api/v1/waitpoints/tokens/{waitpointId}`` plus an optional suffix."""
+    return f"{_TOKENS}/{path_segment('token_id', token_id)}{suffix}"
+
+
+def _tags(name: str, value: str | Sequence[str]) -> list[str]:
+    tags = check_str_list(name, value)
+    if len(tags) > _MAX_TAGS:
+        raise ValueError(f"{name} takes at most {_MAX_TAGS} tags, got {len(tags)}")
+    for tag in tags:
+        if len(tag) > _MAX_TAG_LENGTH:
+            raise ValueError(f"{name} has a tag longer than {_MAX_TAG_LENGTH} characters")
+    return tags
+
+
+def create_token_body(
+    *,
+    timeout: str | datetime | None,
+    idempotency_key: str | None,
+    idempotency_key_ttl: str | None,
+    tags: str | Sequence[str] | None,
+) -> dict[str, Any]:
+    """Body of a token creation; ``{}`` when no option is given (the endpoint wants a body)."""
+    if idempotency_key is not None:
+        check_str("idempotency_key", idempotency_key)
+        if len(idempotency_key) > _MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise ValueError(
+                f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY_LENGTH} characters"
+            )
+    body = compact(
+        {
+            "idempotencyKey": idempotency_key,
+            "idempotencyKeyTTL": None
+            if idempotency_key_ttl is None
+            else check_str("idempotency_key_ttl", idempotency_key_ttl),
+            "timeout": None if timeout is None else iso_datetime("timeout", timeout),
+            "tags": None if tags is None else _tags("tags", tags),
+        }
+    )
+    if len(ENCODER.encode(body)) > _MAX_CREATE_BODY:
+        raise ValueError(f"the token options exceed the {_MAX_CREATE_BODY // 1024} KB body limit")
+    return body
+
+
+def list_tokens_query(
+    *,
+    status: str | Sequence[str] | None,
+    idempotency_key: str | None,
+    tags: str | Sequence[str] | None,
+    period: str | None,
+    from_: datetime | int | str | None,
+    to: datetime | int | str | None,
+    limit: int | None,
+    after: str | None,
+    before: str | None,
+) -> dict[str, str]:
+    """The query of ``GET /api/v1/waitpoints/tokens`` (``filter[tags]`` is plural here)."""
+    if status is not None:
+        statuses = check_str_list("status", status)
+        unknown = [value for value in statuses if value not in WAITPOINT_TOKEN_STATUSES]
+        if unknown:
+            known = ", ".join(sorted(WAITPOINT_TOKEN_STATUSES))
+            raise ValueError(f"status has unknown value(s) {unknown!r}; use {known}")
+    if period is not None and (from_ is not None or to is not None):
+        raise ValueError("pass period or from_/to, not both")
+    filters = {
+        "filter[status]": None if status is None else comma_joined("status", status),
+        "filter[idempotencyKey]": None
+        if idempotency_key is None
+        else check_str("idempotency_key", idempotency_key),
+        "filter[tags]": None if tags is None else comma_joined("tags", tags),
+        "filter[createdAt][period]": None if period is None else check_str("period", period),
+        "filter[createdAt][from]": None if from_ is None else epoch_ms("from_", from_),
+        "filter[createdAt][to]": None if to is None else epoch_ms("to", to),
+    }
+    return {**compact(filters), **page_query(limit=limit, after=after, before=before)}
+
+
+def complete_body(data: Any) -> dict[str, Any]:
+    """Body of a completion: ``{"data": …}``, or ``{}`` without data."""
+    return {} if data is None else {"data": data}
+
+
+def callback_path(base_url: str, url: str) -> str:
+    """The API path of a token's callback URL, checked to belong to ``base_url``.
+
+    The waitpoint id and callback hash are decoded, then re-encoded as one segment each.
+    """
+    check_str("url", url)
+    target = urlsplit(url)
+    base = urlsplit(base_url)
+    same_origin = (
+        target.scheme.lower() == base.scheme.lower()
+        and (target.hostname or "") == (base.hostname or "")
+        and _port(target.scheme, target.port) == _port(base.scheme, base.port)
+    )
+    if not same_origin:
+        raise ValueError(
+            "url must be a waitpoint callback URL of this client's API origin "
+            f"({base.scheme}://{base.netloc}); create the client with the matching base_url"
+        )
+    prefix = base.path.rstrip("/") + _TOKENS + "/"
+    if target.query or target.fragment or not target.path.startswith(prefix):
+        raise ValueError("url must be a waitpoint token callback URL (…/callback/<hash>)")
+    parts = target.path[len(prefix) :].split("/")
+    if len(parts) != 3 or parts[1] != "callback" or not parts[0] or not parts[2]:
+        raise ValueError("url must be a waitpoint token callback URL (…/callback/<hash>)")
+    token_id, callback_hash = unquote(parts[0]), unquote(parts[2])
+    return (
+        f"{_TOKENS}/{path_segment('token_id', token_id)}"
+        f"/callback/{path_segment('callback_hash', callback_hash)}"
+    )
+
+
+def _port(scheme: str, port: int | None) -> int | None:
+    if port is not None:
+        return port
+    return {"http": 80, "https": 443}.get(scheme.lower())
+
+
+def callback_body(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Body of a callback completion: the output itself, which must be a JSON object."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise TypeError(f"data must be a mapping (a JSON object), not {type(data).__name__}")
+    return dict(data)

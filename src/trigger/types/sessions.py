@@ -1,0 +1,165 @@
+"""Models of sessions and of the records on their ``in`` and ``out`` channels."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from trigger._models import Model
+
+__all__ = [
+    "SESSION_STATUSES",
+    "AsyncSessionEvents",
+    "CreatedSession",
+    "Session",
+    "SessionAppendResult",
+    "SessionEvent",
+    "SessionEvents",
+    "SessionRecord",
+    "SessionRecords",
+    "SessionTriggerConfig",
+]
+
+SESSION_STATUSES = frozenset({"ACTIVE", "CLOSED", "EXPIRED"})
+"""The lifecycle statuses ``sessions.list(status=...)`` accepts."""
+
+
+class SessionTriggerConfig(Model, kw_only=True):
+    """How a session triggers its runs: the base payload and standard trigger options."""
+
+    base_payload: dict[str, Any]
+    """Payload merged into every run the session triggers."""
+    machine: str | None = None
+    """Machine preset of each run, e.g. ``small-1x``."""
+    queue: str | None = None
+    """Queue the runs go to."""
+    tags: list[str] | None = None
+    """Tags applied to every run (at most 5)."""
+    max_attempts: int | None = None
+    """Maximum attempts per run (1-10)."""
+    max_duration: int | None = None
+    """Wall-clock cap of each run, in seconds."""
+    lock_to_version: str | None = None
+    """Worker version every run is pinned to."""
+    region: str | None = None
+    """Region the runs are scheduled in."""
+    idle_timeout_in_seconds: int | None = None
+    """Idle timeout handed to the task through its payload (1-3600)."""
+
+
+class Session(Model, kw_only=True):
+    """A session: the durable identity of a two-way record stream across its runs."""
+
+    id: str
+    """Session id, ``session_…``."""
+    type: str
+    """Your free-form discriminator, e.g. ``chat.agent``."""
+    task_identifier: str
+    """The task the session triggers runs of."""
+    created_at: datetime
+    """When the session was created."""
+    updated_at: datetime
+    """When the session last changed."""
+    external_id: str | None = None
+    """Your own id of the session, if one was set."""
+    trigger_config: SessionTriggerConfig | None = None
+    """How runs are triggered (absent on list rows)."""
+    current_run_id: str | None = None
+    """The live run, ``run_…``, if any (absent on list rows)."""
+    tags: list[str] = msgspec.field(default_factory=list)
+    """Tags of the session."""
+    metadata: dict[str, Any] | None = None
+    """Your metadata, or ``None`` when unset."""
+    closed_at: datetime | None = None
+    """When the session was closed; ``None`` while open."""
+    closed_reason: str | None = None
+    """The reason given when it was closed."""
+    expires_at: datetime | None = None
+    """Retention deadline, if any."""
+
+
+class CreatedSession(Session, kw_only=True):
+    """A session just started (or the open session already holding its ``external_id``).
+
+    The ``public_access_token`` is hidden from ``repr()``.
+    """
+
+    run_id: str
+    """The first run triggered with the session, ``run_…``."""
+    public_access_token: str
+    """A token for this session only (``read:sessions`` and ``write:sessions``, 1 h), safe to
+    hand to a browser."""
+    is_cached: bool = False
+    """Whether an open session already existed for the ``external_id``."""
+
+    def __repr__(self) -> str:
+        return (
+            f"CreatedSession(id={self.id!r}, type={self.type!r}, "
+            f"task_identifier={self.task_identifier!r}, external_id={self.external_id!r}, "
+            f"run_id={self.run_id!r}, is_cached={self.is_cached!r}, public_access_token='***')"
+        )
+
+
+class SessionAppendResult(Model, kw_only=True):
+    """The answer to appending a record to a session channel."""
+
+    ok: bool = True
+    """Whether the record was stored."""
+    message: str | None = None
+    """Details from the server, if any."""
+
+
+class SessionRecord(Model, kw_only=True):
+    """One record read back from a session channel."""
+
+    id: str
+    """The record's event id (pass it as ``after_event_id`` or ``last_event_id`` to resume)."""
+    seq_num: int | None = None
+    """Its sequence number in the channel."""
+    data: Any = None
+    """The record as it was appended."""
+    headers: Any = None
+    """Headers stored with the record, if any."""
+
+
+class SessionRecords(Model, kw_only=True):
+    """Records of a session channel, oldest first."""
+
+    records: list[SessionRecord] = msgspec.field(default_factory=list)
+    """The records."""
+
+
+class SessionEvent(msgspec.Struct, kw_only=True, frozen=True):
+    """One server-sent event of a session channel subscription."""
+
+    id: str = ""
+    """The event id (the record's sequence number); pass it as ``last_event_id`` to resume."""
+    event: str = "message"
+    """The event type."""
+    data: str = ""
+    """The event data, as text."""
+    retry: int | None = None
+    """The reconnection delay the server asked for, in milliseconds."""
+
+    def json(self) -> Any:
+        """The data decoded as JSON.
+
+        Raises:
+            ValueError: The data is not JSON.
+        """
+        try:
+            return msgspec.json.decode(self.data)
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"event {self.id!r} does not carry JSON data: {exc}") from exc
+
+
+AsyncSessionEvents = AsyncGenerator[SessionEvent, None]
+"""What the async ``sessions.subscribe`` returns: ``async for`` it; ``aclose()`` it (or use
+``contextlib.aclosing``) to stop early and close the connection at once."""
+
+SessionEvents = Generator[SessionEvent, None, None]
+"""What the sync ``sessions.subscribe`` returns: ``for`` it; ``close()`` it (or use
+``contextlib.closing``) to stop early and close the connection at once."""
