@@ -7,6 +7,7 @@ import tracemalloc
 
 import httpx
 import msgspec
+import pytest
 
 import trigger
 from tests.conftest import BASE_URL, SECRET_KEY
@@ -49,3 +50,19 @@ def test_walking_pages_holds_one_page_at_a_time() -> None:
     assert max(live_runs) <= PER_PAGE
     # What stays allocated after page 10 is what stays after page 60.
     assert retained[-1] < retained[0] * 1.5
+
+
+@pytest.mark.anyio
+async def test_async_walk_holds_one_page_at_a_time() -> None:
+    http = httpx.AsyncClient(transport=serve_pages(30))
+    async with trigger.AsyncClient(SECRET_KEY, base_url=BASE_URL, http_client=http) as client:
+        live_runs: list[int] = []
+        count = 0
+        async for _run in client.runs.list(limit=PER_PAGE):
+            count += 1
+            if count % 1000 == 0:
+                gc.collect()
+                live_runs.append(sum(isinstance(o, ListedRun) for o in gc.get_objects()))
+    await http.aclose()
+    assert count == 30 * PER_PAGE
+    assert max(live_runs) <= PER_PAGE
