@@ -11,6 +11,7 @@ from trigger._validation import (
     check_number,
     check_str,
     check_str_list,
+    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -64,8 +65,7 @@ def list_errors_query(
     before: str | None,
 ) -> dict[str, str]:
     """The query of ``GET /api/v1/errors`` (time filters sit directly under ``filter``)."""
-    if period is not None and (from_ is not None or to is not None):
-        raise ValueError("pass period or from_/to, not both")
+    check_time_window(period, from_, to)
     filters: dict[str, Any] = {
         "filter[taskIdentifier]": None
         if task_identifier is None

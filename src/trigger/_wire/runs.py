@@ -10,6 +10,7 @@ from trigger._validation import (
     check_bool,
     check_number,
     check_str,
+    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -129,8 +130,7 @@ def list_runs_query(
         "filter[error]": None if error is None else check_str("error", error),
         "filter[env]": None if env is None else env_slugs("env", env),
     }
-    if period is not None and (from_ is not None or to is not None):
-        raise ValueError("pass period or from_/to, not both")
+    check_time_window(period, from_, to)
     return {**compact(filters), **page_query(limit=limit, after=after, before=before)}
 
 

@@ -11,9 +11,11 @@ import msgspec
 from trigger._models import ENCODER
 from trigger._types import NOT_GIVEN
 from trigger._validation import (
+    check_choices,
     check_number,
     check_str,
     check_str_list,
+    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -283,16 +285,11 @@ def list_sessions_query(
     """The query of ``GET /api/v1/sessions``; created-at bounds go out as Unix ms integers
     (the server refuses ISO strings there)."""
     if status is not None:
-        statuses = check_str_list("status", status)
-        unknown = [value for value in statuses if value not in SESSION_STATUSES]
-        if unknown:
-            known = ", ".join(sorted(SESSION_STATUSES))
-            raise ValueError(f"status has unknown value(s) {unknown!r}; use {known}")
+        check_choices("status", status, SESSION_STATUSES)
     for name, bound in (("from_", from_), ("to", to)):
         if isinstance(bound, str):
             raise TypeError(f"{name} must be an aware datetime or Unix milliseconds (int)")
-    if period is not None and (from_ is not None or to is not None):
-        raise ValueError("pass period or from_/to, not both")
+    check_time_window(period, from_, to)
     filters = {
         "filter[type]": None if type is None else comma_joined("type", type),
         "filter[tags]": None if tag is None else comma_joined("tag", tag),

@@ -9,8 +9,10 @@ from urllib.parse import unquote, urlsplit
 
 from trigger._models import ENCODER
 from trigger._validation import (
+    check_choices,
     check_str,
     check_str_list,
+    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -94,13 +96,8 @@ def list_tokens_query(
 ) -> dict[str, str]:
     """The query of ``GET /api/v1/waitpoints/tokens`` (``filter[tags]`` is plural here)."""
     if status is not None:
-        statuses = check_str_list("status", status)
-        unknown = [value for value in statuses if value not in WAITPOINT_TOKEN_STATUSES]
-        if unknown:
-            known = ", ".join(sorted(WAITPOINT_TOKEN_STATUSES))
-            raise ValueError(f"status has unknown value(s) {unknown!r}; use {known}")
-    if period is not None and (from_ is not None or to is not None):
-        raise ValueError("pass period or from_/to, not both")
+        check_choices("status", status, WAITPOINT_TOKEN_STATUSES)
+    check_time_window(period, from_, to)
     filters = {
         "filter[status]": None if status is None else comma_joined("status", status),
         "filter[idempotencyKey]": None
