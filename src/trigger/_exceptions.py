@@ -3,7 +3,7 @@
 ```
 TriggerError
  ├── MissingCredentialsError        no key given and none in the environment
- ├── PollTimeoutError               runs.poll() gave up waiting (also a TimeoutError)
+ ├── PollTimeoutError               a poll() gave up waiting (also a TimeoutError)
  └── APIError (alias ApiError)      anything that went wrong talking to the API
       ├── APIConnectionError        no response: DNS, refused, reset, ...
       │    └── APITimeoutError      the request timed out
@@ -62,14 +62,19 @@ class MissingCredentialsError(TriggerError):
 
 
 class PollTimeoutError(TriggerError, TimeoutError):
-    """`runs.poll()` ran out of time before the run reached a final status."""
+    """A ``poll()`` (of a run or a bulk action) ran out of time before a final status."""
 
-    def __init__(self, message: str, *, run_id: str, last_status: str | None) -> None:
+    def __init__(self, message: str, *, object_id: str, last_status: str | None) -> None:
         super().__init__(message)
-        self.run_id = run_id
-        """The run that was being polled."""
+        self.object_id = object_id
+        """The run or bulk action that was being polled."""
         self.last_status = last_status
         """The status seen on the last poll."""
+
+    @property
+    def run_id(self) -> str:
+        """The polled object's id (named for the common case, `runs.poll`)."""
+        return self.object_id
 
 
 class APIError(TriggerError):

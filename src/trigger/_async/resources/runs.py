@@ -413,7 +413,7 @@ class AsyncRuns:
                 if remaining <= 0:
                     raise PollTimeoutError(
                         f"run {run_id} is still {run.status} after {timeout} s",
-                        run_id=run_id,
+                        object_id=run_id,
                         last_status=run.status,
                     )
                 await _retry.async_sleep(min(interval, remaining))

@@ -191,7 +191,7 @@ class BulkActions:
 
         Raises:
             PollTimeoutError: ``timeout`` passed while the bulk action was still pending
-                (its ``run_id`` attribute holds the bulk action id).
+                (its ``object_id`` attribute holds the bulk action id).
         """
         check_str("bulk_action_id", bulk_action_id)
         check_number("interval", interval, minimum=0.1)
@@ -208,7 +208,7 @@ class BulkActions:
                     raise PollTimeoutError(
                         f"bulk action {bulk_action_id} is still {bulk_action.status} "
                         f"after {timeout} s",
-                        run_id=bulk_action_id,
+                        object_id=bulk_action_id,
                         last_status=bulk_action.status,
                     )
                 _retry.sleep(min(interval, remaining))

@@ -402,7 +402,7 @@ class Runs:
                 if remaining <= 0:
                     raise PollTimeoutError(
                         f"run {run_id} is still {run.status} after {timeout} s",
-                        run_id=run_id,
+                        object_id=run_id,
                         last_status=run.status,
                     )
                 _retry.sleep(min(interval, remaining))
