@@ -27,6 +27,8 @@ from trigger._version import __version__
 KeyKind = Literal["secret_key", "personal_access_token", "public_key", "public_access_token"]
 
 _SECRET_KEY = re.compile(r"^tr_(dev|stg|prod|preview)_")
+# Path segments that are credentials themselves (the waitpoint callback's HMAC).
+_SECRET_SEGMENT = re.compile(r"(/callback/)[^/?]+")
 
 
 def key_kind(key: str) -> KeyKind:
@@ -207,3 +209,8 @@ def request_idempotency_key(options: RequestOptions | None) -> str:
             raise ValueError("request_options['idempotency_key'] must be a non-empty one-line str")
         return key
     return str(uuid.uuid4())
+
+
+def loggable_path(path: str) -> str:
+    """The path as it may appear in logs: segments that authenticate a request are masked."""
+    return _SECRET_SEGMENT.sub(r"\1***", path)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timezone
 from typing import Any
 
@@ -407,3 +408,14 @@ def test_server_errors_map_to_exceptions(client: trigger.Client, httpx_mock: HTT
     with pytest.raises(trigger.AuthenticationError) as caught:
         client.wait.complete_token_via_callback(CALLBACK_URL)
     assert "abc123hash" not in str(caught.value)
+
+
+def test_the_callback_hash_never_reaches_the_logs(
+    client: trigger.Client, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="trigger")
+    httpx_mock.add_response(method="POST", url=CALLBACK_URL, json={"success": True})
+    client.wait.complete_token_via_callback(CALLBACK_URL, {"ok": True})
+    messages = [record.getMessage() for record in caplog.records if record.name == "trigger"]
+    assert any("/callback/***" in message for message in messages)
+    assert all("abc123hash" not in message for message in messages)

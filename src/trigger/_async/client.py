@@ -17,6 +17,7 @@ from trigger._config import (
     as_httpx_timeout,
     check_extra_headers,
     check_timeout,
+    loggable_path,
     make_config,
     request_idempotency_key,
 )
@@ -350,6 +351,7 @@ class AsyncClient:
                 idempotency_header=idempotency_header,
             )
             url = self._config.base_url + path
+            path = loggable_path(path)
         if query:
             url += "?" + urlencode(query)
         if body is not _NO_BODY:
