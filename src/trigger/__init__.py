@@ -62,11 +62,13 @@ if TYPE_CHECKING:
     from trigger._response import APIResponse
     from trigger._sync.client import Client
     from trigger._sync.pagination import CursorPage, OffsetPage, Page
+    from trigger._transports import aiohttp_http_client
 
 # Imported on first use, so that ``import trigger`` stays cheap: httpx and the models load
 # only when a client, a page or a model is first touched.
 _LAZY = {
     "types": "trigger.types",
+    "aiohttp_http_client": "trigger._transports",
     "AsyncClient": "trigger._async.client",
     "AsyncCursorPage": "trigger._async.pagination",
     "AsyncOffsetPage": "trigger._async.pagination",
@@ -112,6 +114,7 @@ __all__ = [
     "TriggerError",
     "UnprocessableEntityError",
     "__version__",
+    "aiohttp_http_client",
     "configure",
     "default_client",
     "runs",

@@ -102,6 +102,18 @@ class APIResponse(Generic[T]):
         return f"<APIResponse [{self.status_code}] retries_taken={self.retries_taken}>"
 
 
+def release_stream(response: httpx.Response) -> None:
+    """Let go of a fully read response's stream.
+
+    httpx ties each response and its stream in a reference cycle, which only the cyclic
+    garbage collector frees; msgspec decoding allocates too little to trigger it, so large
+    page bodies would pile up during a walk. The body is already in ``response.content``.
+    """
+    import httpx
+
+    response.stream = httpx.ByteStream(b"")
+
+
 def response_parser(
     parse: Callable[[bytes], T] | None, parse_response: Callable[[httpx.Response], T] | None
 ) -> Callable[[httpx.Response], T]:

@@ -26,7 +26,7 @@ from trigger._exceptions import APIConnectionError, APITimeoutError, status_erro
 from trigger._models import ENCODER, decoder
 from trigger._paginator import AsyncPaginator, async_first_page
 from trigger._paging import PageSpec
-from trigger._response import APIResponse, response_parser, take_raw_flag
+from trigger._response import APIResponse, release_stream, response_parser, take_raw_flag
 from trigger._retry import RetryOptions
 from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
 
@@ -392,6 +392,7 @@ class AsyncClient:
                     delay,
                 )
             else:
+                release_stream(response)
                 if response.is_success:
                     api_response = APIResponse(response, parser, retries_taken=attempt - 1)
                     if (

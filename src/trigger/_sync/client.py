@@ -26,7 +26,7 @@ from trigger._exceptions import APIConnectionError, APITimeoutError, status_erro
 from trigger._models import ENCODER, decoder
 from trigger._paginator import Page, first_page
 from trigger._paging import PageSpec
-from trigger._response import APIResponse, response_parser, take_raw_flag
+from trigger._response import APIResponse, release_stream, response_parser, take_raw_flag
 from trigger._retry import RetryOptions
 from trigger._sync.pagination import CursorPage, OffsetPage
 from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
@@ -393,6 +393,7 @@ class Client:
                     delay,
                 )
             else:
+                release_stream(response)
                 if response.is_success:
                     api_response = APIResponse(response, parser, retries_taken=attempt - 1)
                     if (
