@@ -411,3 +411,16 @@ def test_timeout_reaches_httpx(client: trigger.Client, httpx_mock: HTTPXMock) ->
     assert first.extensions["timeout"]["read"] == 2.5
     assert second.extensions["timeout"]["read"] == 60.0
     assert second.extensions["timeout"]["connect"] == 10.0
+
+
+def test_a_brought_client_with_cookies_and_params_keeps_them(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=RETRIEVED_RUN)
+    mine = httpx.Client(cookies={"session": "s1"}, params={"tenant": "t1"})
+    with trigger.Client(SECRET_KEY, base_url=BASE_URL, http_client=mine) as client:
+        client.runs.retrieve("run_1")
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["cookie"] == "session=s1"
+    assert request.url.params["tenant"] == "t1"
+    assert request.headers["authorization"] == f"Bearer {SECRET_KEY}"
+    mine.close()

@@ -293,6 +293,29 @@ class AsyncClient:
             headers[IDEMPOTENCY_HEADER] = request_idempotency_key(options)
         return headers
 
+    def _new_request(
+        self,
+        method: str,
+        url: str,
+        content: bytes | AsyncIterator[bytes] | None,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+    ) -> httpx.Request:
+        http = self._http
+        if http.cookies or http.params:
+            return http.build_request(
+                method, url, content=content, headers=headers, timeout=timeout
+            )
+        # The same request build_request makes (the client's default headers under ours),
+        # without its URL and cookie merging: measurably cheaper on every call.
+        return httpx.Request(
+            method,
+            url,
+            content=content,
+            headers={**http.headers, **headers},
+            extensions={"timeout": timeout.as_dict()},
+        )
+
     async def _request(
         self,
         method: str,
@@ -365,12 +388,12 @@ class AsyncClient:
         while True:
             attempt += 1
             if request is None or callable(content):
-                request = self._http.build_request(
+                request = self._new_request(
                     method,
                     url,
-                    content=content() if callable(content) else content,
-                    headers=headers,
-                    timeout=httpx_timeout,
+                    content() if callable(content) else content,
+                    headers,
+                    httpx_timeout,
                 )
             logger.debug("%s %s (attempt %d)", method, path, attempt)
             try:
