@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypedDict
+from typing import Literal
 
 from trigger._validation import check_number, path_segment
+from trigger._wire.runs import QueueRef
 
 __all__ = [
     "MAX_CONCURRENCY_LIMIT",
@@ -25,13 +26,6 @@ _LOOKUPS: tuple[str, ...] = ("id", "task", "custom")
 
 MAX_CONCURRENCY_LIMIT = 100_000
 """The largest concurrency limit the API accepts (the environment's maximum may be lower)."""
-
-
-class QueueRef(TypedDict):
-    """A queue named by its kind, as the official SDK takes it: ``{"type": "task", "name": …}``."""
-
-    type: Literal["task", "custom"]
-    name: str
 
 
 @dataclass(frozen=True)

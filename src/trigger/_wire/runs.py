@@ -21,15 +21,15 @@ from trigger._validation import (
 __all__ = ["QueueFilter", "env_slugs", "list_runs_query", "queue_filter"]
 
 
-class TaskQueue(TypedDict):
-    """A queue named by its kind: ``{"type": "task", "name": "my-task"}``."""
+class QueueRef(TypedDict):
+    """A queue named by its kind, as the official SDK takes it: ``{"type": "task", "name": …}``."""
 
     type: Literal["task", "custom"]
     name: str
 
 
-QueueFilter = str | TaskQueue | Sequence[str | TaskQueue]
-"""One queue or several: a custom queue's name, or a `TaskQueue` mapping."""
+QueueFilter = str | QueueRef | Sequence[str | QueueRef]
+"""One queue or several: a custom queue's name, or a `QueueRef` mapping."""
 
 # Path slugs the caller may use, and the internal slug the run-list filter matches.
 _ENV_SLUGS = {"dev": "dev", "staging": "stg", "stg": "stg", "prod": "prod", "preview": "preview"}
@@ -52,7 +52,7 @@ def env_slugs(name: str, value: str | Sequence[str]) -> str:
 
 def queue_filter(name: str, value: QueueFilter) -> str:
     """Queues as the run-list filter takes them: ``task/<name>`` for task queues."""
-    items: Sequence[str | TaskQueue] = [value] if isinstance(value, (str, Mapping)) else value
+    items: Sequence[str | QueueRef] = [value] if isinstance(value, (str, Mapping)) else value
     parts = []
     for item in items:
         if isinstance(item, str):
