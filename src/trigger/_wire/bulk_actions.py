@@ -14,6 +14,7 @@ from trigger._validation import (
     compact,
     iso_datetime,
 )
+from trigger._wire.runs import queue_refs
 from trigger.types.bulk_actions import BulkActionFilter
 
 __all__ = ["CURRENT_RUN_STATUSES", "BulkActionType", "bulk_action_filter", "create_body"]
@@ -98,29 +99,6 @@ def _point_in_time(name: str, value: object) -> str | int:
     return int(check_number(name, value, minimum=0, integer=True))
 
 
-def _queues(name: str, value: object) -> list[dict[str, str]]:
-    items: Sequence[object] = (
-        [value] if isinstance(value, (str, Mapping)) else value  # type: ignore[assignment]
-    )
-    if not isinstance(items, Sequence):
-        raise TypeError(f"{name} must be a str, a queue mapping or a sequence of them")
-    queues = []
-    for item in items:
-        if isinstance(item, str):
-            # A bare name means a custom queue, as in runs.list(queue=...).
-            queues.append({"type": "custom", "name": check_str(name, item)})
-        elif isinstance(item, Mapping):
-            kind = item.get("type")
-            if kind not in ("task", "custom"):
-                raise ValueError(f"{name}['type'] must be 'task' or 'custom', got {kind!r}")
-            queues.append({"type": kind, "name": check_str(f"{name}['name']", item.get("name"))})
-        else:
-            raise TypeError(f"{name} must be a str, a queue mapping or a sequence of them")
-    if not queues:
-        raise ValueError(f"{name} must not be empty")
-    return queues
-
-
 def bulk_action_filter(value: BulkActionFilter) -> dict[str, Any]:
     """The ``filter`` object of a create body, with wire names and checked values."""
     if not isinstance(value, Mapping):
@@ -145,7 +123,7 @@ def bulk_action_filter(value: BulkActionFilter) -> dict[str, Any]:
     if fields.get("is_test") is not None:
         result["isTest"] = check_bool("filter['is_test']", fields["is_test"])
     if fields.get("queue") is not None:
-        result["queue"] = _queues("filter['queue']", fields["queue"])
+        result["queue"] = queue_refs("filter['queue']", fields["queue"])
     if "period" in result and ("from" in result or "to" in result):
         raise ValueError("filter takes period or from_/to, not both")
     if not result:

@@ -50,25 +50,36 @@ def env_slugs(name: str, value: str | Sequence[str]) -> str:
     return ",".join(slugs)
 
 
-def queue_filter(name: str, value: QueueFilter) -> str:
-    """Queues as the run-list filter takes them: ``task/<name>`` for task queues."""
-    items: Sequence[str | QueueRef] = [value] if isinstance(value, (str, Mapping)) else value
-    parts = []
+def queue_refs(name: str, value: object) -> list[QueueRef]:
+    """One queue or several as `QueueRef` mappings; a bare name is a custom queue."""
+    if isinstance(value, (str, Mapping)):
+        items: Sequence[object] = [value]
+    elif isinstance(value, Sequence):
+        items = value
+    else:
+        raise TypeError(f"{name} must be a str, a queue mapping or a sequence of them")
+    refs: list[QueueRef] = []
     for item in items:
         if isinstance(item, str):
-            parts.append(check_str(name, item))
+            refs.append({"type": "custom", "name": check_str(name, item)})
         elif isinstance(item, Mapping):
             kind = item.get("type")
-            queue_name = check_str(f"{name}['name']", item.get("name"))
-            if kind == "task":
-                parts.append(f"task/{queue_name}")
-            elif kind == "custom":
-                parts.append(queue_name)
-            else:
+            if kind not in ("task", "custom"):
                 raise ValueError(f"{name}['type'] must be 'task' or 'custom', got {kind!r}")
+            refs.append({"type": kind, "name": check_str(f"{name}['name']", item.get("name"))})
         else:
             raise TypeError(f"{name} must be a str, a queue mapping or a sequence of them")
-    return ",".join(parts)
+    if not refs:
+        raise ValueError(f"{name} must not be empty")
+    return refs
+
+
+def queue_filter(name: str, value: QueueFilter) -> str:
+    """Queues as the run-list filter takes them: ``task/<name>`` for task queues."""
+    return ",".join(
+        f"task/{ref['name']}" if ref["type"] == "task" else ref["name"]
+        for ref in queue_refs(name, value)
+    )
 
 
 def page_query(*, limit: int | None, after: str | None, before: str | None) -> dict[str, str]:
