@@ -32,23 +32,16 @@ HEADER = (
 FIXED = {
     "aclose": "close",
     "aread": "read",
-    "aiter_bytes": "iter_bytes",
-    "aiter_lines": "iter_lines",
-    "aiter_raw": "iter_raw",
     "async_sleep": "sleep",
     "aclosing": "closing",
-    "async_client": "client",
     "AsyncPaginator": "Page",
     "async_first_page": "first_page",
     "async_raw_response_wrapper": "raw_response_wrapper",
-    "AsyncBaseTransport": "BaseTransport",
-    "AsyncByteStream": "SyncByteStream",
-    "AsyncMockTransport": "MockTransport",
     "_async": "_sync",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
 }
-TESTS_ONLY = {"anyio": "sync", "async_backend": "sync_backend"}
+TESTS_ONLY = {"anyio": "sync"}
 
 _ASYNC_NAME = re.compile(r"\bAsync([A-Z]\w*)")
 
@@ -60,6 +53,15 @@ def replacements(folders: list[Path], extra: dict[str, str]) -> dict[str, str]:
             for match in _ASYNC_NAME.finditer(path.read_text()):
                 found[match.group(0)] = match.group(1)
     return {**found, **FIXED, **extra}
+
+
+def unused_replacements() -> list[str]:
+    """Fixed rules that no longer match any name in the async sources (stale rules hide bugs)."""
+    text = "\n".join(
+        path.read_text() for folder in TWINS for path in (folder / "_async").rglob("*.py")
+    )
+    rules = {**FIXED, **TESTS_ONLY}
+    return sorted(key for key in rules if not re.search(rf"\b{re.escape(key)}\b", text))
 
 
 def generate(out_root: Path) -> list[Path]:
@@ -132,6 +134,10 @@ def main() -> int:
                     (committed_dir / name).write_text(new)
                 else:
                     (committed_dir / name).unlink()
+        unused = unused_replacements()
+        if unused:
+            print(f"Replacement rules that match nothing in _async/: {', '.join(unused)}")
+            return 1
         if args.check and stale:
             print("\nThe sync twin is stale: run python scripts/unasync.py", file=sys.stderr)
             return 1
