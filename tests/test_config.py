@@ -145,3 +145,20 @@ def test_exported_names() -> None:
     assert trigger.Client.__module__ == "trigger"
     assert trigger.AsyncClient.__module__ == "trigger"
     assert trigger.Client.__name__ == "Client"
+
+
+def test_configure_sets_the_retry_policy(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("trigger._retry.sleep", sleeps.append)
+    httpx_mock.add_response(status_code=503, is_reusable=True)
+    trigger.configure(
+        secret_key=SECRET_KEY,
+        base_url=BASE_URL,
+        retry=trigger.RetryOptions(max_attempts=3, min_timeout=0.25, randomize=False),
+    )
+    with pytest.raises(trigger.InternalServerError):
+        trigger.runs.cancel("run_1")
+    assert len(httpx_mock.get_requests()) == 3
+    assert sleeps == [0.25, 0.4]
