@@ -16,6 +16,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trigger._wire.idempotency import hash_idempotency_key
 from trigger._wire.payloads import (
@@ -407,3 +409,35 @@ def test_trigger_body_adds_payload_type_and_size() -> None:
         "payload": {"a": 1},
         "options": {"payloadType": "application/json", "payloadSize": 7},
     }
+
+
+_plain_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=6) | st.sampled_from(["0", "10", "2"]), children, max_size=4
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@given(_plain_json)
+def test_the_fast_path_writes_what_the_walker_writes(value: object) -> None:
+    from trigger._wire.payloads import _ENCODER, _Walker
+
+    if value is None:
+        return
+    encoded = encode_payload(value)
+    json_value, tree = _Walker().walk(value, "payload")
+    if tree is None:
+        assert encoded.payload_type == "application/json"
+        assert encoded.data == _ENCODER.encode(json_value)
+        assert encoded.size == len(encoded.data)
+    else:
+        assert encoded.payload_type == "application/super+json"

@@ -182,6 +182,29 @@ class _Walker:
         return result, (inner or None)
 
 
+def _is_plain_json(value: Any) -> bool:
+    """Whether ``value`` holds only builtins whose JSON needs no walk (the common payload).
+
+    Exact types only (subclasses, Structs, dates, sets... take the walker), and no object key
+    that JavaScript would reorder, so the bytes are what the walker would produce.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER
+    if kind is float:
+        return math.isfinite(value) and (value != 0 or math.copysign(1.0, value) > 0)
+    if kind is dict:
+        return all(
+            type(key) is str and not _is_array_index(key) and _is_plain_json(item)
+            for key, item in value.items()
+        )
+    if kind is list:
+        return all(_is_plain_json(item) for item in value)
+    return False
+
+
 def _is_array_index(key: str) -> bool:
     return key.isdigit() and key.isascii() and str(int(key)) == key and int(key) < 2**32 - 1
 
@@ -266,6 +289,14 @@ def encode_payload(payload: Any) -> EncodedPayload:
     """
     if payload is None:
         return EncodedPayload(value=None, payload_type=JSON_TYPE, size=0, data=b"")
+    try:
+        plain = _is_plain_json(payload)
+    except RecursionError:
+        plain = False  # deep or circular: the walker reports it properly
+    if plain:
+        # Only builtins that JSON carries as they are: no copy, no annotations needed.
+        data = _ENCODER.encode(payload)
+        return EncodedPayload(value=payload, payload_type=JSON_TYPE, size=len(data), data=data)
     walker = _Walker()
     json_value, tree = walker.walk(payload, "payload")
     if tree is None:
