@@ -192,7 +192,7 @@ def _is_plain_json(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER
+        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
     if kind is float:
         return math.isfinite(value) and (value != 0 or math.copysign(1.0, value) > 0)
     if kind is dict:
