@@ -146,6 +146,11 @@ class APIStatusError(APIError):
         self.param: str | None = _str_or_none(details.get("param"))
         self.type: str | None = _str_or_none(details.get("type"))
 
+    def __str__(self) -> str:
+        # The status leads, whatever the body said: "404 Not found".
+        prefix = f"{self.status} "
+        return self.message if self.message.startswith(prefix) else prefix + self.message
+
     @property
     def status_code(self) -> int:
         """The HTTP status code (same as `status`)."""
@@ -242,16 +247,17 @@ def status_error(response: httpx.Response) -> APIStatusError:
 
 
 def _error_message(status: int, body: object, reason: str) -> str:
-    # Mirrors the official client: prefer body.error (string or object with .message).
+    # The official client's rules: body.error.message, else body.error as text or JSON; a
+    # text body or no body reads "<status> ...".
     if isinstance(body, dict) and "error" in body:
         error = body["error"]
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return f"{status} {error['message']}"
+            return str(error["message"])
         if isinstance(error, str):
-            return f"{status} {error}"
+            return error
         import msgspec
 
-        return f"{status} {msgspec.json.encode(error).decode()}"
+        return msgspec.json.encode(error).decode()
     if isinstance(body, str):
         return f"{status} {body[:500]}"
     if body is None:

@@ -87,7 +87,7 @@ def retry_delay(
     """
     if attempt >= policy.max_attempts or not is_retryable(status, headers):
         return None
-    requested = header_delay(headers, now=time.time() if now is None else now)
+    requested = header_delay(headers, now=time.time() if now is None else now, status=status)
     if requested is not None:
         return min(policy.max_timeout, requested)
     return policy.backoff(attempt)
@@ -103,13 +103,14 @@ def is_retryable(status: int, headers: Mapping[str, str]) -> bool:
     return status in (408, 409, 429) or status >= 500
 
 
-def header_delay(headers: Mapping[str, str], *, now: float) -> float | None:
+def header_delay(headers: Mapping[str, str], *, now: float, status: int = 429) -> float | None:
     """The wait in seconds that the response headers ask for, if any.
 
-    Reads ``x-ratelimit-reset`` (a Unix timestamp in milliseconds, or in seconds on the batch
-    routes), then ``retry-after-ms``, then ``Retry-After`` (seconds or an HTTP date).
+    On a 429, reads ``x-ratelimit-reset`` (a Unix timestamp in milliseconds, or in seconds on
+    the batch routes) as the official client does; on any status, then ``retry-after-ms``
+    and ``Retry-After`` (seconds or an HTTP date), which the official client ignores.
     """
-    reset = _number(headers.get("x-ratelimit-reset"))
+    reset = _number(headers.get("x-ratelimit-reset")) if status == 429 else None
     if reset is not None:
         reset_at = reset / 1000 if reset >= _SECONDS_EPOCH_LIMIT else reset
         wait = reset_at - now + random.random()

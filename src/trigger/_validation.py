@@ -133,12 +133,6 @@ def comma_joined(name: str, value: str | Sequence[str]) -> str:
     return ",".join(check_str_list(name, value))
 
 
-def check_time_window(period: object, from_: object, to: object) -> None:
-    """A list filter takes a relative ``period`` or an absolute ``from_``/``to``, not both."""
-    if period is not None and (from_ is not None or to is not None):
-        raise ValueError("pass period or from_/to, not both")
-
-
 def check_choices(name: str, value: str | Iterable[str], allowed: Iterable[str]) -> list[str]:
     """One value or several, each from ``allowed``; returns them as a list."""
     values = check_str_list(name, value)

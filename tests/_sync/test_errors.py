@@ -92,7 +92,6 @@ def test_iterating_the_list_walks_every_page(client: trigger.Client, httpx_mock:
         ({"status": 3}, "status"),
         ({"search": "x" * 1001}, "at most 1000"),
         ({"search": ""}, "search"),
-        ({"period": "7d", "from_": 1}, "period or from_/to"),
         ({"period": ""}, "period"),
         ({"from_": datetime(2024, 1, 1)}, "timezone-aware"),
         ({"to": -5}, "to"),

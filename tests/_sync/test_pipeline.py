@@ -257,7 +257,8 @@ def test_statuses_map_to_error_classes(
     assert error.status == status
     assert error.headers["X-Request-Id"] == "r1"
     assert error.body == {"error": "It went wrong"}
-    assert error.message == f"{status} It went wrong"
+    assert error.message == "It went wrong"
+    assert str(error) == f"{status} It went wrong"
 
 
 @pytest.mark.parametrize(
@@ -267,6 +268,7 @@ def test_statuses_map_to_error_classes(
         ({"text": "plain failure"}, "400 plain failure"),
         ({}, "400 status code (no body)"),
         ({"json": {"error": ["a", 1]}}, '400 ["a",1]'),
+        ({"json": {"error": "400 already prefixed"}}, "400 already prefixed"),
     ],
 )
 def test_error_messages_follow_the_body(
@@ -424,3 +426,36 @@ def test_a_brought_client_with_cookies_and_params_keeps_them(httpx_mock: HTTPXMo
     assert request.url.params["tenant"] == "t1"
     assert request.headers["authorization"] == f"Bearer {SECRET_KEY}"
     mine.close()
+
+
+def test_per_call_headers_replace_rather_than_double(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=RETRIEVED_RUN)
+    client.runs.retrieve(
+        "run_1", request_options={"extra_headers": {"X-Trigger-Source": "cli", "User-Agent": "me"}}
+    )
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers.get_list("x-trigger-source") == ["cli"]
+    assert request.headers.get_list("user-agent") == ["me"]
+
+
+def test_rate_limit_reset_only_sets_the_wait_of_a_429(
+    retrying_client: trigger.Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    reset_ms = str(int((time.time() + 20) * 1000))
+    httpx_mock.add_response(status_code=500, headers={"x-ratelimit-reset": reset_ms})
+    httpx_mock.add_response(json=RETRIEVED_RUN)
+    retrying_client.runs.retrieve("run_1")
+    assert 1.0 <= sleeps[0] < 2.0, "a 500 backs off, whatever x-ratelimit-reset says"
+
+
+def test_other_request_errors_are_wrapped_without_retry(
+    retrying_client: trigger.Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_exception(httpx.DecodingError("bad gzip"))
+    with pytest.raises(trigger.APIConnectionError) as caught:
+        retrying_client.runs.retrieve("run_1")
+    assert isinstance(caught.value.__cause__, httpx.DecodingError)
+    assert sleeps == []

@@ -287,7 +287,9 @@ class Client:
         else:
             headers.pop("authorization", None)
         if options:
-            headers.update(check_extra_headers("extra_headers", options.get("extra_headers")))
+            extra = check_extra_headers("extra_headers", options.get("extra_headers"))
+            # Lower-cased like ours, so a caller's header replaces, never doubles, one of them.
+            headers.update({key.lower(): value for key, value in extra.items()})
         if content_type is not None:
             headers["content-type"] = content_type
         if idempotency_header:
@@ -415,6 +417,11 @@ class Client:
                     type(exc).__name__,
                     delay,
                 )
+            except httpx.RequestError as exc:
+                # Undecodable bodies, redirect loops...: no usable response, and no retry.
+                raise APIConnectionError(
+                    f"Request failed ({type(exc).__name__}).", request=request
+                ) from exc
             else:
                 release_stream(response)
                 if response.is_success:

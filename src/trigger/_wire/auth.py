@@ -150,8 +150,12 @@ def _duration_seconds(value: str) -> int:
     return math.floor(seconds + 0.5)
 
 
-def expiration_seconds(value: ExpirationTime | None, now: int) -> int:
-    """The absolute ``exp`` (Unix seconds) of a token issued at ``now``, at most 30 days on."""
+def expiration_seconds(value: ExpirationTime | None, now: int, *, capped: bool = False) -> int:
+    """The absolute ``exp`` (Unix seconds) of a token issued at ``now``.
+
+    ``capped``: the API's minting endpoint refuses lifetimes over 30 days; a token signed
+    locally with a root key has no such limit.
+    """
     if value is None:
         exp = now + DEFAULT_LIFETIME
     elif isinstance(value, bool):
@@ -173,7 +177,7 @@ def expiration_seconds(value: ExpirationTime | None, now: int) -> int:
         )
     if exp <= now:
         raise ValueError("expiration_time must be in the future")
-    if exp - now > MAX_LIFETIME:
+    if capped and exp - now > MAX_LIFETIME:
         raise ValueError("expiration_time must be at most 30 days from now")
     return exp
 
@@ -203,7 +207,7 @@ def public_token_body(
     """Body of ``POST /api/v1/auth/public-tokens`` (the server applies its 15 m default)."""
     expiration: str | int | None = None
     if expiration_time is not None:
-        exp = expiration_seconds(expiration_time, now)
+        exp = expiration_seconds(expiration_time, now, capped=True)
         # Durations and Unix seconds go out as given (the API parses both, relative to its own
         # clock); datetimes and timedeltas become Unix seconds.
         is_as_given = isinstance(expiration_time, (str, int))

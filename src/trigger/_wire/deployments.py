@@ -34,13 +34,12 @@ def list_deployments_query(
     if (from_ is None) != (to is None):
         # The server wants both; it would silently ignore a lone `to`.
         raise ValueError("pass from_ and to together (or neither)")
-    if period is not None and from_ is not None:
-        raise ValueError("pass period or from_/to, not both")
     if from_ is not None and to is not None:
         query["from"] = iso_datetime("from_", from_)
         query["to"] = iso_datetime("to", to)
     if limit is not None:
-        check_number("limit", limit, minimum=1, maximum=100, integer=True)
+        # The server clamps the size to 5-100; the caller's choice goes out as it is.
+        check_number("limit", limit, minimum=1, integer=True)
     return {**query, **page_query(limit=limit, after=after, before=None)}
 
 

@@ -96,8 +96,9 @@ def upload_body(
 ) -> dict[str, Any]:
     """Body of an import: ``{variables, override, isSecret?, parentVariables?, source?}``."""
     checked = variables_mapping("variables", variables)
-    if not checked:
-        raise ValueError("variables must hold at least one variable")
+    if not checked and not parent_variables:
+        # A branch import may write only to the parent environment.
+        raise ValueError("variables must hold at least one variable (or pass parent_variables)")
     return compact(
         {
             "variables": checked,

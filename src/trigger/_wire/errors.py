@@ -11,7 +11,6 @@ from trigger._validation import (
     check_number,
     check_str,
     check_str_list,
-    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -65,7 +64,6 @@ def list_errors_query(
     before: str | None,
 ) -> dict[str, str]:
     """The query of ``GET /api/v1/errors`` (time filters sit directly under ``filter``)."""
-    check_time_window(period, from_, to)
     filters: dict[str, Any] = {
         "filter[taskIdentifier]": None
         if task_identifier is None

@@ -10,7 +10,6 @@ from trigger._validation import (
     check_bool,
     check_number,
     check_str,
-    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -141,7 +140,6 @@ def list_runs_query(
         "filter[error]": None if error is None else check_str("error", error),
         "filter[env]": None if env is None else env_slugs("env", env),
     }
-    check_time_window(period, from_, to)
     return {**compact(filters), **page_query(limit=limit, after=after, before=before)}
 
 
@@ -169,7 +167,8 @@ def metadata_body(
     """Body of a metadata update: a whole object, and/or operations on it."""
     if metadata is not None and not isinstance(metadata, Mapping):
         raise TypeError(f"metadata must be a mapping, not {type(metadata).__name__}")
-    body = compact(
+    # An empty update is valid (the body is required, its fields are not): it sends {}.
+    return compact(
         {
             "metadata": None if metadata is None else dict(metadata),
             "operations": _operations("operations", operations),
@@ -177,11 +176,6 @@ def metadata_body(
             "rootOperations": _operations("root_operations", root_operations),
         }
     )
-    if not body:
-        raise ValueError(
-            "pass metadata or at least one of operations, parent_operations, root_operations"
-        )
-    return body
 
 
 _OPERATION_TYPES = {"update", "set", "delete", "append", "remove", "increment"}

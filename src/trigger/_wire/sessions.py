@@ -15,7 +15,6 @@ from trigger._validation import (
     check_number,
     check_str,
     check_str_list,
-    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -256,8 +255,7 @@ def update_body(*, tags: Any, metadata: Any, external_id: Any) -> dict[str, Any]
         body["metadata"] = None if metadata is None else _object("metadata", metadata)
     if external_id is not NOT_GIVEN:
         body["externalId"] = None if external_id is None else _external_id(external_id)
-    if not body:
-        raise ValueError("pass at least one of tags, metadata, external_id")
+    # No field at all is a valid (empty) update: the body is required, its fields are not.
     return _check_size("the update", body)
 
 
@@ -289,7 +287,6 @@ def list_sessions_query(
     for name, bound in (("from_", from_), ("to", to)):
         if isinstance(bound, str):
             raise TypeError(f"{name} must be an aware datetime or Unix milliseconds (int)")
-    check_time_window(period, from_, to)
     filters = {
         "filter[type]": None if type is None else comma_joined("type", type),
         "filter[tags]": None if tag is None else comma_joined("tag", tag),

@@ -12,7 +12,6 @@ from trigger._validation import (
     check_choices,
     check_str,
     check_str_list,
-    check_time_window,
     comma_joined,
     compact,
     epoch_ms,
@@ -97,7 +96,6 @@ def list_tokens_query(
     """The query of ``GET /api/v1/waitpoints/tokens`` (``filter[tags]`` is plural here)."""
     if status is not None:
         check_choices("status", status, WAITPOINT_TOKEN_STATUSES)
-    check_time_window(period, from_, to)
     filters = {
         "filter[status]": None if status is None else comma_joined("status", status),
         "filter[idempotencyKey]": None

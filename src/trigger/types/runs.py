@@ -96,8 +96,8 @@ class _RunFields(Model, kw_only=True):
     """When the run finished."""
     delayed_until: datetime | None = None
     """For delayed runs: when they become queued."""
-    ttl: str | None = None
-    """Time to live while queued."""
+    ttl: str | int | float | None = None
+    """Time to live while queued: a duration such as ``"10m"``, or seconds."""
     expired_at: datetime | None = None
     """When the run expired, if it did."""
     tags: list[str] = msgspec.field(default_factory=list)
