@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -418,6 +418,11 @@ def test_create_is_local(client: trigger.Client, httpx_mock: HTTPXMock) -> None:
     assert keys.create("order-42", scope="attempt", parent_run_id="run_abc", attempt_number=2) == (
         hashlib.sha256(b"order-42-run_abc-2").hexdigest()
     )
+    # Like the official create(), a 64-character key is hashed too (and takes its scope).
+    assert keys.create(ORDER_42) == hashlib.sha256(ORDER_42.encode()).hexdigest()
+    assert keys.create(ORDER_42, parent_run_id="run_1") == (
+        hashlib.sha256(f"{ORDER_42}-run_1".encode()).hexdigest()
+    )
     assert httpx_mock.get_requests() == []
 
 
@@ -533,4 +538,38 @@ def test_bad_batch_items_are_refused_before_sending(
 ) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         client.tasks.batch_trigger("send-email", items)
+    assert httpx_mock.get_requests() == []
+
+
+def test_numbers_and_fractions_go_out_as_the_official_client_sends_them(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1"})
+    client.tasks.trigger(
+        "send-email", concurrency_key=1.5, delay=timedelta(seconds=1.2), ttl=timedelta(seconds=9.1)
+    )
+    request = httpx_mock.get_request()
+    assert request is not None
+    options = body_of(request)["options"]
+    assert options["concurrencyKey"] == "1.5"
+    assert options["delay"] == "2s"
+    assert options["ttl"] == 10
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"metadata": {"ratio": float("nan")}}, "NaN or an infinity"),
+        ({"metadata": {"deep": [{"x": float("inf")}]}}, "NaN or an infinity"),
+        ({"delay": "2024-13-99"}, "not a valid ISO 8601 date"),
+        ({"delay": "1h\n"}, "duration"),
+        ({"delay": "1" * 100 + "s"}, "duration"),
+        ({"concurrency_key": float("inf")}, "concurrency_key"),
+    ],
+)
+def test_values_json_would_change_are_refused(
+    kwargs: dict[str, Any], message: str, client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        client.tasks.trigger("send-email", {"n": 1}, **kwargs)
     assert httpx_mock.get_requests() == []

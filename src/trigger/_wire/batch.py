@@ -98,6 +98,7 @@ class BatchKey:
 
     hashed: str
     user_key: str | None = field(repr=False)
+    item_base: str | None = field(default=None, repr=False)
 
     def options(self) -> dict[str, str] | None:
         """``idempotencyKeyOptions``: the user key and its scope (run, as outside a task)."""
@@ -105,7 +106,7 @@ class BatchKey:
 
     def item_key(self, index: int) -> str:
         """The key of an item without its own: the hash of ``"<batch key>-<index>"``."""
-        base = self.hashed if self.user_key is None else self.user_key
+        base = self.item_base or self.user_key or self.hashed
         return hash_idempotency_key([base, str(index)])
 
 
@@ -118,8 +119,11 @@ def batch_key(name: str, key: IdempotencyKey) -> BatchKey:
     if is_hashed_key(key):
         assert isinstance(key, str)
         return BatchKey(key, None)
-    joined = "-".join(idempotency_key_parts(name, key))
-    return BatchKey(hash_idempotency_key(key, name=name), joined)
+    parts = idempotency_key_parts(name, key)
+    # Items derive from the key as the official SDK writes it: a list key is stringified the
+    # JavaScript way ("order,42"), so items dedupe against batches triggered from TypeScript.
+    item_base = key if isinstance(key, str) else ",".join(parts)
+    return BatchKey(hash_idempotency_key(key, name=name), "-".join(parts), item_base)
 
 
 def _ttl(name: str, value: str | timedelta | None) -> str | None:

@@ -63,16 +63,19 @@ def hash_idempotency_key(
     run_id: str | None = None,
     attempt_number: int | None = None,
     name: str = "idempotency_key",
+    prehashed: bool = True,
 ) -> str:
     """The idempotency key the API is sent for a user key.
 
     Args:
         key: One string or several parts (joined with ``-``); a 64-character string is
-            returned unchanged.
+            returned unchanged when ``prehashed`` allows it.
         scope: ``run`` (default), ``attempt`` or ``global``.
         run_id: The run whose task derived the key (scopes ``run`` and ``attempt`` only).
         attempt_number: The attempt that derived it (scope ``attempt`` only, with ``run_id``).
         name: The argument name used in error messages.
+        prehashed: Take a 64-character string as an already derived key (what a trigger
+            does); ``False`` always hashes (what ``idempotencyKeys.create`` does).
 
     Returns:
         The lower-case hex SHA-256 of the parts joined with ``-``.
@@ -95,7 +98,7 @@ def hash_idempotency_key(
             raise ValueError("attempt_number needs parent_run_id")
     if scope == "attempt" and run_id is not None and attempt_number is None:
         raise ValueError("scope='attempt' with parent_run_id needs attempt_number")
-    if is_hashed_key(key):
+    if prehashed and is_hashed_key(key):
         assert isinstance(key, str)
         return key
     parts = idempotency_key_parts(name, key)

@@ -110,8 +110,8 @@ class TriggerOptions(TypedDict, total=False):
 
 
 _KNOWN = frozenset(TriggerOptions.__annotations__)
-_DURATION = re.compile(r"^(\d+(w|d|hr|h|m|s))+$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DURATION = re.compile(r"(\d+(w|d|hr|h|m|s))+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DEBOUNCE_KEYS = frozenset({"key", "delay", "mode", "max_delay"})
 
 
@@ -130,7 +130,7 @@ def check_duration(name: str, value: object) -> str:
     text = check_str(name, value)
     if text.lstrip().startswith("-"):
         raise ValueError(f"{name} must not be negative, got {text!r}")
-    if not _DURATION.match(text):
+    if len(text) > 100 or not _DURATION.fullmatch(text):
         raise ValueError(
             f"{name} must be a duration such as '30s', '15m', '1h30m', '2d' or '1w', got {text!r}"
         )
@@ -141,9 +141,8 @@ def _timedelta_duration(name: str, value: timedelta) -> str:
     seconds = value.total_seconds()
     if seconds < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
-    if not seconds.is_integer():
-        raise ValueError(f"{name} must be a whole number of seconds, got {value}")
-    return f"{int(seconds)}s"
+    # Durations go out in whole seconds; a fraction rounds up, as for ttl.
+    return f"{math.ceil(seconds)}s"
 
 
 def _delay(name: str, value: object) -> str:
@@ -153,6 +152,10 @@ def _delay(name: str, value: object) -> str:
         return _timedelta_duration(name, value)
     text = check_str(name, value)
     if _ISO_DATE.match(text):
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{name} is not a valid ISO 8601 date: {text!r}") from None
         return text
     return check_duration(name, text)
 
@@ -235,10 +238,23 @@ def _metadata(name: str, value: object) -> dict[str, Any]:
         raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
     metadata = dict(value)
     try:
-        msgspec.json.encode(metadata)
+        encoded = msgspec.json.encode(metadata)
     except (TypeError, msgspec.EncodeError) as exc:
         raise TypeError(f"{name} must hold only JSON values: {exc}") from exc
+    # msgspec writes NaN and infinities as null; refuse rather than change the value.
+    if b"null" in encoded and _has_non_finite(metadata):
+        raise ValueError(f"{name} holds NaN or an infinity, which JSON cannot carry")
     return metadata
+
+
+def _has_non_finite(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(_has_non_finite(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_non_finite(item) for item in value)
+    return False
 
 
 def trigger_options_to_wire(
@@ -281,8 +297,12 @@ def trigger_options_to_wire(
         wire["queue"] = _queue(label("queue"), given["queue"], batch_item=batch_item)
     if "concurrency_key" in given:
         concurrency_key = given["concurrency_key"]
-        if isinstance(concurrency_key, int) and not isinstance(concurrency_key, bool):
-            concurrency_key = str(concurrency_key)
+        if isinstance(concurrency_key, (int, float)) and not isinstance(concurrency_key, bool):
+            # A number is accepted and sent as text, as the official client does (JS formatting).
+            number = check_number(label("concurrency_key"), concurrency_key)
+            if not math.isfinite(number):
+                raise ValueError(f"{label('concurrency_key')} must be finite")
+            concurrency_key = str(int(number)) if float(number).is_integer() else repr(number)
         wire["concurrencyKey"] = check_str(label("concurrency_key"), concurrency_key)
     if "idempotency_key" in given:
         key = given["idempotency_key"]

@@ -65,6 +65,7 @@ class AsyncIdempotencyKeys:
             run_id=parent_run_id,
             attempt_number=attempt_number,
             name="key",
+            prehashed=False,  # like the official create(): every key is hashed
         )
 
     async def reset(
@@ -97,8 +98,9 @@ class AsyncIdempotencyKeys:
             NotFoundError: No run of the task holds this key.
         """
         check_str("task_identifier", task_identifier)
-        hashed = self.create(
-            key, scope=scope, parent_run_id=parent_run_id, attempt_number=attempt_number
+        # A 64-character key is tried as it is first (it may be one create() made).
+        hashed = hash_idempotency_key(
+            key, scope=scope, run_id=parent_run_id, attempt_number=attempt_number, name="key"
         )
         body = {"taskIdentifier": task_identifier}
         if not is_hashed_key(key):

@@ -66,6 +66,7 @@ class IdempotencyKeys:
             run_id=parent_run_id,
             attempt_number=attempt_number,
             name="key",
+            prehashed=False,  # like the official create(): every key is hashed
         )
 
     def reset(
@@ -98,8 +99,9 @@ class IdempotencyKeys:
             NotFoundError: No run of the task holds this key.
         """
         check_str("task_identifier", task_identifier)
-        hashed = self.create(
-            key, scope=scope, parent_run_id=parent_run_id, attempt_number=attempt_number
+        # A 64-character key is tried as it is first (it may be one create() made).
+        hashed = hash_idempotency_key(
+            key, scope=scope, run_id=parent_run_id, attempt_number=attempt_number, name="key"
         )
         body = {"taskIdentifier": task_identifier}
         if not is_hashed_key(key):
