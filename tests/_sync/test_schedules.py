@@ -232,6 +232,8 @@ def test_timezones_are_fetched_without_authorization(
         f"{BASE_URL}/api/v1/timezones?excludeUtc=true",
     ]
     assert all("authorization" not in r.headers for r in requests)
+    assert all("x-trigger-api-version" not in r.headers for r in requests)
+    assert all("trigger-version" not in r.headers for r in requests)
     assert [r.content for r in requests] == [b"", b""]
 
 

@@ -280,11 +280,17 @@ class AsyncClient:
         idempotency_header: bool,
     ) -> dict[str, str]:
         config = self._config
-        headers = dict(config.base_headers)
         if authenticated:
             config.require_key()
+            headers = dict(config.base_headers)
         else:
-            headers.pop("authorization", None)
+            # Public endpoints (timezones, waitpoint callbacks) get neither the key nor the
+            # SDK's version headers, as from the official client.
+            headers = {
+                name: value
+                for name, value in config.base_headers.items()
+                if name in ("content-type", "user-agent") or name in config.default_headers
+            }
         if options:
             extra = check_extra_headers("extra_headers", options.get("extra_headers"))
             # Lower-cased like ours, so a caller's header replaces, never doubles, one of them.
