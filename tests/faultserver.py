@@ -200,6 +200,12 @@ def running() -> Iterator[FaultServer]:
         server.stop()
 
 
+def pool_is_reusable(client: Any) -> bool:
+    """Whether every pooled connection of a trigger client is idle or closed (none leaked)."""
+    connections = client._http._transport._pool.connections
+    return all(c.is_idle() or c.is_closed() for c in connections)
+
+
 def unused_port() -> int:
     """A port on 127.0.0.1 where nothing listens (connections are refused)."""
     with socket.socket() as probe:

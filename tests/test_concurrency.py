@@ -13,18 +13,13 @@ import pytest
 
 import trigger
 from tests.conftest import SECRET_KEY
-from tests.faultserver import Fault, FaultServer, Received, json_fault
+from tests.faultserver import Fault, FaultServer, Received, json_fault, pool_is_reusable
 from tests.fixtures import RETRIEVED_RUN
 
 
 def echo_run(request: Received) -> Fault:
     run_id = unquote(request.raw_path.rsplit("/", 1)[-1])
     return Fault(body=json.dumps({**RETRIEVED_RUN, "id": run_id}).encode())
-
-
-def pool_is_reusable(client: trigger.AsyncClient | trigger.Client) -> bool:
-    connections = client._http._transport._pool.connections  # type: ignore[union-attr]
-    return all(c.is_idle() or c.is_closed() for c in connections)
 
 
 @pytest.mark.anyio

@@ -26,17 +26,15 @@ P = ParamSpec("P")
 
 _UNPARSED: Any = object()
 
-# Set by the with_raw_response wrappers and taken (reset) by the first request of the call.
+# Set by the with_raw_response wrappers for the duration of one call, and read by the call's
+# API request (requests that are steps of a larger call pass ``step=True`` and ignore it).
 # A context variable rather than an argument keeps every method's signature written once.
 _want_raw: contextvars.ContextVar[bool] = contextvars.ContextVar("trigger_want_raw", default=False)
 
 
-def take_raw_flag() -> bool:
-    """Whether the current call asked for the raw response; clears the request."""
-    if not _want_raw.get():
-        return False
-    _want_raw.set(False)
-    return True
+def wants_raw() -> bool:
+    """Whether the current call asked for the `APIResponse` instead of the parsed data."""
+    return _want_raw.get()
 
 
 class APIResponse(Generic[T]):

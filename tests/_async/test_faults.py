@@ -10,7 +10,7 @@ import pytest
 
 import trigger
 from tests.conftest import SECRET_KEY
-from tests.faultserver import Fault, FaultServer, json_fault, unused_port
+from tests.faultserver import Fault, FaultServer, json_fault, pool_is_reusable, unused_port
 from tests.fixtures import RETRIEVED_RUN
 
 pytestmark = pytest.mark.anyio
@@ -26,11 +26,6 @@ async def live_client(fault_server: FaultServer) -> AsyncIterator[trigger.AsyncC
         SECRET_KEY, base_url=fault_server.base_url, retry=POLICY, timeout=0.25
     ) as client:
         yield client
-
-
-def pool_is_reusable(client: trigger.AsyncClient) -> bool:
-    connections = client._http._transport._pool.connections  # type: ignore[attr-defined]
-    return all(c.is_idle() or c.is_closed() for c in connections)
 
 
 async def still_works(client: trigger.AsyncClient, server: FaultServer) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 import trigger
 from tests.conftest import SECRET_KEY
-from tests.faultserver import Fault, FaultServer, json_fault, unused_port
+from tests.faultserver import Fault, FaultServer, json_fault, pool_is_reusable, unused_port
 from tests.fixtures import RETRIEVED_RUN
 
 pytestmark = pytest.mark.sync
@@ -27,11 +27,6 @@ def live_client(fault_server: FaultServer) -> Iterator[trigger.Client]:
         SECRET_KEY, base_url=fault_server.base_url, retry=POLICY, timeout=0.25
     ) as client:
         yield client
-
-
-def pool_is_reusable(client: trigger.Client) -> bool:
-    connections = client._http._transport._pool.connections  # type: ignore[attr-defined]
-    return all(c.is_idle() or c.is_closed() for c in connections)
 
 
 def still_works(client: trigger.Client, server: FaultServer) -> None:

@@ -26,7 +26,7 @@ from trigger._exceptions import APIConnectionError, APITimeoutError, status_erro
 from trigger._models import ENCODER, decoder
 from trigger._paginator import AsyncPaginator, async_first_page
 from trigger._paging import PageSpec
-from trigger._response import APIResponse, release_stream, response_parser, take_raw_flag
+from trigger._response import APIResponse, release_stream, response_parser, wants_raw
 from trigger._retry import RetryOptions
 from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
 
@@ -341,6 +341,7 @@ class AsyncClient:
         retry: RetryOptions | None = None,
         retry_result: Callable[[T], bool] | None = None,
         external: bool = False,
+        step: bool = False,
     ) -> T:
         """Send one logical call: build once, retry as the policy says, map errors, decode.
 
@@ -365,10 +366,12 @@ class AsyncClient:
             retry_result: Retry (with backoff) a successful response whose parsed data this
                 returns true for; after the last attempt the data is returned as it is.
             external: ``path`` is a whole URL outside the API (a presigned storage URL): send
-                none of the SDK's headers, never log the URL (it is a credential), and leave
-                a pending ``with_raw_response`` request to the call's API request.
+                none of the SDK's headers and never log the URL (it is a credential). Implies
+                ``step``.
+            step: The request is a step of a larger call (an upload before a trigger): a
+                ``with_raw_response`` call gets the response of its own request, not this.
         """
-        raw = False if external else take_raw_flag()
+        raw = not (external or step) and wants_raw()
         parser = response_parser(parse, parse_response)
         policy = (retry or self._config.retry).merged(options)
         if external:
@@ -382,7 +385,8 @@ class AsyncClient:
                 idempotency_header=idempotency_header,
             )
             url = self._config.base_url + path
-            path = loggable_path(path)
+            if "/callback/" in path:
+                path = loggable_path(path)
         if query:
             url += "?" + urlencode(query)
         if body is not _NO_BODY:

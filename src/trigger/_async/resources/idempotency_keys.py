@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from trigger._exceptions import NotFoundError
 from trigger._models import decoder
-from trigger._response import _want_raw, async_raw_response_wrapper
+from trigger._response import async_raw_response_wrapper
 from trigger._types import RequestOptions
 from trigger._validation import check_str, path_segment
 from trigger._wire.idempotency import IdempotencyKeyScope, hash_idempotency_key, is_hashed_key
@@ -105,13 +105,10 @@ class AsyncIdempotencyKeys:
         body = {"taskIdentifier": task_identifier}
         if not is_hashed_key(key):
             return await self._reset(hashed, body, request_options)
-        wants_raw = _want_raw.get()
         try:
             return await self._reset(hashed, body, request_options)
         except NotFoundError:
             assert isinstance(key, str)
-            if wants_raw:  # the first request took the raw-response flag: the retry needs it
-                _want_raw.set(True)
             fallback = hash_idempotency_key(
                 [key], scope=scope, run_id=parent_run_id, attempt_number=attempt_number
             )

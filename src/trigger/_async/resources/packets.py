@@ -7,7 +7,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from trigger._models import Model, decoder
-from trigger._response import _want_raw, async_raw_response_wrapper
+from trigger._response import async_raw_response_wrapper
 from trigger._retry import RetryOptions
 from trigger._types import RequestOptions
 from trigger._validation import check_str, path_segment
@@ -119,15 +119,13 @@ class AsyncPackets:
             return encoded
         filename = packet_filename(task_identifier, encoded.payload_type)
         path = f"/api/v2/packets/{path_segment('filename', filename)}"
-        # A step of a larger call (a trigger): a with_raw_response request is for that call's
-        # own request, so it must not be taken here.
-        token = _want_raw.set(False)
-        try:
-            upload = await self._client._request(
-                "PUT", path, parse=decoder(_OffloadUpload).decode, options=request_options
-            )
-        finally:
-            _want_raw.reset(token)
+        upload = await self._client._request(
+            "PUT",
+            path,
+            parse=decoder(_OffloadUpload).decode,
+            options=request_options,
+            step=True,  # the raw response of a trigger is the trigger's own
+        )
         await self._upload(upload.presigned_url, encoded, request_options)
         return dataclasses.replace(encoded, value=upload.storage_path, payload_type=STORE_TYPE)
 
