@@ -21,21 +21,36 @@ SCENARIOS = {
         "Faults over real sockets (refused, reset, stall, 5xx, 408/409/429, "
         "x-should-retry, bad JSON)"
     ),
+    "test_hostile_servers.py": (
+        "Hostile servers (dribbling past the timeout, gzip bombs, oversized bodies, "
+        "unsendable requests, connection error texts)"
+    ),
     "test_lost_responses.py": "Lost responses: one run per trigger and per batch item",
-    "test_pipeline.py": "Retry policy, idempotency key, error mapping, secrets (mocked transport)",
-    "test_concurrency.py": "Cancellation (cancel scopes, task cancel) and 16 threads on one client",
-    "test_hostile_bodies.py": "Hypothesis bodies for every model; no key in DEBUG logs",
+    "test_pipeline.py": (
+        "Retry policy, idempotency key, error mapping, secrets in errors, deeply nested JSON "
+        "(mocked transport)"
+    ),
+    "test_concurrency.py": (
+        "Cancellation (cancel scopes, task cancel), dribbled headers, 16 threads on one client"
+    ),
+    "test_hostile_bodies.py": (
+        "Hypothesis bodies for every model; no key in DEBUG logs; peak RSS of a gzip bomb"
+    ),
+    "test_exception_pickling.py": "Every exception pickles without the key; process pools",
     "test_pagination_memory.py": "Walking 60 pages holds one page at a time",
 }
 FILES = [
     "tests/_async/test_faults.py",
     "tests/_sync/test_faults.py",
+    "tests/_async/test_hostile_servers.py",
+    "tests/_sync/test_hostile_servers.py",
     "tests/_async/test_lost_responses.py",
     "tests/_sync/test_lost_responses.py",
     "tests/_async/test_pipeline.py",
     "tests/_sync/test_pipeline.py",
     "tests/test_concurrency.py",
     "tests/test_hostile_bodies.py",
+    "tests/test_exception_pickling.py",
     "tests/test_pagination_memory.py",
 ]
 

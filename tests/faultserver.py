@@ -2,7 +2,8 @@
 
 Tests script `Fault`s; each incoming request takes the next one (the last one repeats).
 Faults cover what a real network and a real API do wrong: refused connections, resets in the
-middle of a body, stalls, 5xx and 429 answers with their headers, and broken JSON.
+middle of a body, stalls, answers dribbled a byte at a time, 5xx and 429 answers with their
+headers, broken JSON, and bodies that expand enormously when decoded (`gzip_bomb`).
 Everything runs over real sockets, so the SDK's httpx transport and connection pool are
 exercised exactly as in production.
 """
@@ -16,9 +17,11 @@ import socketserver
 import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 
@@ -45,6 +48,10 @@ class Fault:
         reset_after: Send the head and this many body bytes, then reset the connection.
         truncate: Announce the full length but close after sending this many body bytes.
         close: Send the answer, then close the connection (no keep-alive).
+        dribble: Send the body one byte at a time, this many seconds apart (each read stays
+            under a read timeout, the whole answer does not).
+        dribble_head: Dribble the status line and headers too.
+        chunked: Send the body with chunked transfer encoding (no content-length).
         handler: Computes the answer from the request instead (returns a `Fault`).
     """
 
@@ -55,6 +62,9 @@ class Fault:
     reset_after: int | None = None
     truncate: int | None = None
     close: bool = False
+    dribble: float = 0.0
+    dribble_head: bool = False
+    chunked: bool = False
     handler: Callable[[Received], Fault] | None = None
 
 
@@ -130,13 +140,33 @@ class FaultServer:
     def _answer(self, sock: socket.socket, fault: Fault) -> bool:
         if fault.stall:
             time.sleep(fault.stall)
-        head = [f"HTTP/1.1 {fault.status} X", f"content-length: {len(fault.body)}"]
+        head = [f"HTTP/1.1 {fault.status} X"]
+        if fault.chunked:
+            head.append("transfer-encoding: chunked")
+        else:
+            head.append(f"content-length: {len(fault.body)}")
         if "content-type" not in {k.lower() for k in fault.headers}:
             head.append("content-type: application/json")
         head.extend(f"{k}: {v}" for k, v in fault.headers.items())
         if fault.close:
             head.append("connection: close")
         data = ("\r\n".join(head) + "\r\n\r\n").encode()
+        if fault.dribble:
+            if not fault.dribble_head:
+                sock.sendall(data)
+            dribbled = (data if fault.dribble_head else b"") + fault.body
+            for index in range(len(dribbled)):
+                sock.sendall(dribbled[index : index + 1])
+                time.sleep(fault.dribble)
+            return not fault.close
+        if fault.chunked:
+            step = 64 * 1024
+            for start in range(0, len(fault.body), step):
+                piece = fault.body[start : start + step]
+                sock.sendall(data + f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                data = b""
+            sock.sendall(data + b"0\r\n\r\n")
+            return not fault.close
         if fault.reset_after is not None:
             sock.sendall(data + fault.body[: fault.reset_after])
             # SO_LINGER with a zero timeout makes close() send a TCP reset.
@@ -198,6 +228,25 @@ def running() -> Iterator[FaultServer]:
         yield server
     finally:
         server.stop()
+
+
+@cache
+def gzip_bomb(mebibytes: int) -> bytes:
+    """A valid gzip body of about 1 KiB per MiB that decodes to ``mebibytes`` MiB of zeros.
+
+    Built in about a second: after a full flush deflate starts afresh, so every MiB of
+    zeros compresses to the same bytes, which are repeated.
+    """
+    mib = bytes(1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    first = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(mebibytes):
+        crc = zlib.crc32(mib, crc)
+    # b"\x03\x00": an empty final block; then the gzip trailer (CRC-32 and size mod 2**32).
+    trailer = b"\x03\x00" + struct.pack("<II", crc, (mebibytes << 20) & 0xFFFFFFFF)
+    return first + block * (mebibytes - 1) + trailer
 
 
 def pool_is_reusable(client: Any) -> bool:

@@ -1,4 +1,5 @@
-"""Cancellation of async calls (asyncio and trio) and a sync client shared by many threads."""
+"""Cancellation and whole-attempt deadlines of async calls (asyncio and trio), and a sync
+client shared by many threads."""
 
 from __future__ import annotations
 
@@ -100,3 +101,23 @@ def test_one_sync_client_shared_by_16_threads(fault_server: FaultServer) -> None
     assert all(asked == got for asked, got in pairs)
     keys = {r.headers["x-trigger-request-idempotency-key"] for r in fault_server.received}
     assert len(keys) == 400
+
+
+@pytest.mark.anyio
+async def test_dribbled_headers_cannot_outlast_the_timeout(fault_server: FaultServer) -> None:
+    # The status line and headers a byte every 0.3 s: each read is quick, the head takes 30 s.
+    # Async only: a blocking sync read cannot be interrupted between bytes of the head.
+    fault_server.script(Fault(body=b"{}", dribble=0.3, dribble_head=True), Fault(handler=echo_run))
+    async with trigger.AsyncClient(
+        SECRET_KEY,
+        base_url=fault_server.base_url,
+        timeout=1,
+        retry=trigger.RetryOptions(max_attempts=1),
+    ) as client:
+        started = time.monotonic()
+        with pytest.raises(trigger.APITimeoutError) as caught:
+            await client.runs.retrieve("run_slow")
+        assert time.monotonic() - started < 3
+        assert "1 s timeout" in str(caught.value)
+        assert pool_is_reusable(client)
+        assert (await client.runs.retrieve("run_next")).id == "run_next"

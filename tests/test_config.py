@@ -162,3 +162,12 @@ def test_configure_sets_the_retry_policy(
         trigger.runs.cancel("run_1")
     assert len(httpx_mock.get_requests()) == 3
     assert sleeps == [0.25, 0.4]
+
+
+def test_module_level_calls_check_request_options_before_sending(httpx_mock: HTTPXMock) -> None:
+    trigger.configure(secret_key=SECRET_KEY, base_url=BASE_URL)
+    with pytest.raises(TypeError, match="unknown key 'max_retries'"):
+        trigger.runs.cancel("run_1", request_options={"max_retries": 3})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"request_options\['max_attempts'\] must be an int"):
+        trigger.runs.list(request_options={"max_attempts": "3"})  # type: ignore[arg-type]
+    assert httpx_mock.get_requests() == []

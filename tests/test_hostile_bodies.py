@@ -1,9 +1,13 @@
-"""Hostile response bodies: every model either decodes or raises the validation error."""
+"""Hostile response bodies: every model decodes or raises the validation error; a body
+that decodes to far more than the size cap never takes more memory than the cap."""
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -14,7 +18,8 @@ from hypothesis import strategies as st
 
 import trigger
 import trigger.types
-from tests.faultserver import FaultServer, json_fault
+from tests.faultserver import Fault, FaultServer, gzip_bomb, json_fault
+from tests.fixtures import RETRIEVED_RUN
 from trigger._models import Model, decoder
 from trigger._response import APIResponse
 
@@ -96,3 +101,78 @@ def test_debug_logging_never_shows_the_key(
     assert {"trigger", "httpx", "httpcore"} <= loggers
     texts += [record.getMessage() for record in caplog.records]
     assert all("HIDDEN" not in text for text in texts)
+
+
+# A child process makes the call, so that its peak RSS is the call's alone. It reports the
+# peak (VmHWM, reset through /proc/self/clear_refs) minus the RSS before the call, in KiB:
+# ru_maxrss would not do, as it keeps the peak of the parent's memory image from before exec.
+_RSS_CHILD = """
+import asyncio, json, sys
+import trigger
+
+mode, base_url, cap = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+def start():
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    return kib("VmRSS")
+
+def report(before, error):
+    print(json.dumps({"growth_kib": kib("VmHWM") - before, "error": error}))
+
+options = dict(base_url=base_url, max_response_size=cap, retry=trigger.RetryOptions(max_attempts=1))
+key = "tr_dev_rssrssrssrssrssrssrss"
+
+if mode == "sync":
+    with trigger.Client(key, **options) as client:
+        client.runs.retrieve("warm")
+        before, error = start(), None
+        try:
+            client.runs.retrieve("bomb")
+        except trigger.APIError as exc:
+            error = type(exc).__name__
+        report(before, error)
+else:
+    async def main():
+        async with trigger.AsyncClient(key, **options) as client:
+            await client.runs.retrieve("warm")
+            before, error = start(), None
+            try:
+                await client.runs.retrieve("bomb")
+            except trigger.APIError as exc:
+                error = type(exc).__name__
+            report(before, error)
+
+    if mode == "trio":
+        import trio
+        trio.run(main)
+    else:
+        asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("mode", ["sync", "asyncio", "trio"])
+def test_a_gzip_bomb_stays_within_the_cap(mode: str, fault_server: FaultServer) -> None:
+    # 1 MiB on the wire, 1 GiB once decoded; the cap is 16 MiB.
+    cap = 16 * 1024 * 1024
+    fault_server.script(
+        Fault(body=json.dumps(RETRIEVED_RUN).encode()),
+        Fault(body=gzip_bomb(1024), headers={"content-encoding": "gzip"}),
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, mode, fault_server.base_url, str(cap)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(child.stdout)
+    assert result["error"] == "ResponseTooLargeError"
+    growth = result["growth_kib"] * 1024
+    assert growth < cap + 32 * 1024 * 1024, f"peak RSS grew by {growth / 2**20:.1f} MiB"

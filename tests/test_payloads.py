@@ -1,7 +1,9 @@
 """Payload encoding, idempotency keys and trigger options: pure wire builders.
 
-The superjson strings below were produced by superjson 2.2.7 (``SuperJSON.stringify``) for
-the JavaScript twin of each Python value, so the SDK is checked byte for byte against it.
+The superjson strings below were produced by superjson 2.2.1 (``SuperJSON.stringify``), the
+version @trigger.dev/core 4.8.3 bundles (``dist/esm/v3/vendor/superjson.mjs``), for the
+JavaScript twin of each Python value, so the SDK is checked byte for byte against what the
+official client sends (no ``meta.v``; paths escape dots only).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,6 +24,7 @@ from hypothesis import strategies as st
 
 from trigger._wire.idempotency import hash_idempotency_key
 from trigger._wire.payloads import (
+    MAX_DEPTH,
     OFFLOAD_THRESHOLD,
     EncodedPayload,
     decode_payload,
@@ -36,31 +40,31 @@ SUPERJSON_CASES: list[tuple[str, Any, str]] = [
         "date and NaN",
         {"d": datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), "n": [1, math.nan]},
         '{"json":{"d":"2024-01-02T03:04:05.678Z","n":[1,"NaN"]},'
-        '"meta":{"values":{"d":["Date"],"n.1":["number"]},"v":1}}',
+        '"meta":{"values":{"d":["Date"],"n.1":["number"]}}}',
     ),
-    ("set at the root", {1, 2}, '{"json":[1,2],"meta":{"values":["set"],"v":1}}'),
+    ("set at the root", {1, 2}, '{"json":[1,2],"meta":{"values":["set"]}}'),
     (
         "map with a date value",
         {"m": {1: datetime(2024, 1, 2, tzinfo=UTC)}},
         '{"json":{"m":[[1,"2024-01-02T00:00:00.000Z"]]},'
-        '"meta":{"values":{"m":["map",{"0.1":["Date"]}]},"v":1}}',
+        '"meta":{"values":{"m":["map",{"0.1":["Date"]}]}}}',
     ),
     (
         "bigint at the root",
         2**60,
-        '{"json":"1152921504606846976","meta":{"values":["bigint"],"v":1}}',
+        '{"json":"1152921504606846976","meta":{"values":["bigint"]}}',
     ),
     (
         "dotted keys, -0, Infinity, nested sets",
         {"a.b": {"c": -0.0, "x": math.inf}, "z": {frozenset([1])}},
         '{"json":{"a.b":{"c":"-0","x":"Infinity"},"z":[[1]]},"meta":{"values":'
-        '{"a\\\\.b.c":["number"],"a\\\\.b.x":["number"],"z":["set",{"0":["set"]}]},"v":1}}',
+        '{"a\\\\.b.c":["number"],"a\\\\.b.x":["number"],"z":["set",{"0":["set"]}]}}}',
     ),
     (
         "backslash keys",
         {"a\\b": datetime(1970, 1, 1, tzinfo=UTC), "c.d": {"e": -math.inf}},
         '{"json":{"a\\\\b":"1970-01-01T00:00:00.000Z","c.d":{"e":"-Infinity"}},'
-        '"meta":{"values":{"a\\\\\\\\b":["Date"],"c\\\\.d.e":["number"]},"v":1}}',
+        '"meta":{"values":{"a\\\\b":["Date"],"c\\\\.d.e":["number"]}}}',
     ),
     (
         "JavaScript key order of annotations",
@@ -70,24 +74,30 @@ SUPERJSON_CASES: list[tuple[str, Any, str]] = [
         },
         '{"json":{"list":[{"when":"1970-01-01T00:00:01.000Z"},"9007199254740993"],'
         '"s":["x","1970-01-01T00:00:00.000Z"]},'
-        '"meta":{"values":{"list.1":["bigint"],"list.0.when":["Date"],"s.1":["Date"]},"v":1}}',
+        '"meta":{"values":{"list.1":["bigint"],"list.0.when":["Date"],"s.1":["Date"]}}}',
     ),
     (
         "first unsafe integer",
         {"id": 2**53, "small": 2**53 - 1},
         '{"json":{"id":"9007199254740992","small":9007199254740991},'
-        '"meta":{"values":{"id":["bigint"]},"v":1}}',
+        '"meta":{"values":{"id":["bigint"]}}}',
     ),
     (
         "non-ASCII stays raw",
         {"t": "héllo ✓", "when": datetime(1970, 1, 1, tzinfo=UTC)},
         '{"json":{"t":"héllo ✓","when":"1970-01-01T00:00:00.000Z"},'
-        '"meta":{"values":{"when":["Date"]},"v":1}}',
+        '"meta":{"values":{"when":["Date"]}}}',
     ),
     (
         "map with int keys",
         {1: "a", 2: "b"},
-        '{"json":[[1,"a"],[2,"b"]],"meta":{"values":["map"],"v":1}}',
+        '{"json":[[1,"a"],[2,"b"]],"meta":{"values":["map"]}}',
+    ),
+    (
+        "backslashes inside parent keys",
+        {"a\\b": {"c\\d": datetime(1970, 1, 1, tzinfo=UTC)}, "e\\.f": {"g": {1}}},
+        '{"json":{"a\\\\b":{"c\\\\d":"1970-01-01T00:00:00.000Z"},"e\\\\.f":{"g":[1]}},'
+        '"meta":{"values":{"a\\\\b.c\\\\d":["Date"],"e\\\\\\\\.f.g":["set"]}}}',
     ),
 ]
 
@@ -113,6 +123,142 @@ def test_superjson_documents_decode_back(value: Any, expected: str) -> None:
         assert repr(decoded) == repr(normalized)
     else:
         assert decoded == normalized
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Where superjson 2.2.1 writes a path its own parser misreads (it leaves the key of an
+# annotated leaf unescaped, so its {"a.b": Date} comes back with a string), the SDK escapes
+# the dot. Each document below was checked to parse back to the value in superjson 2.2.1.
+ESCAPED_LEAF_CASES: list[tuple[str, Any, str]] = [
+    (
+        "dotted leaf",
+        {"a.b": EPOCH},
+        '{"json":{"a.b":"1970-01-01T00:00:00.000Z"},"meta":{"values":{"a\\\\.b":["Date"]}}}',
+    ),
+    (
+        "dotted leaves under a parent",
+        {"p": {"a.b": EPOCH, "x.y.z": {1}}},
+        '{"json":{"p":{"a.b":"1970-01-01T00:00:00.000Z","x.y.z":[1]}},'
+        '"meta":{"values":{"p.a\\\\.b":["Date"],"p.x\\\\.y\\\\.z":["set"]}}}',
+    ),
+    (
+        "backslash-dot leaf",
+        {"a\\.b": EPOCH},
+        '{"json":{"a\\\\.b":"1970-01-01T00:00:00.000Z"},'
+        '"meta":{"values":{"a\\\\\\\\.b":["Date"]}}}',
+    ),
+    (
+        "leaf key ending in a backslash",
+        {"p": {"q\\": EPOCH}},
+        '{"json":{"p":{"q\\\\":"1970-01-01T00:00:00.000Z"}},'
+        '"meta":{"values":{"p.q\\\\":["Date"]}}}',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [c[1:] for c in ESCAPED_LEAF_CASES],
+    ids=[c[0] for c in ESCAPED_LEAF_CASES],
+)
+def test_annotated_leaf_keys_are_escaped_so_superjson_reads_them_back(
+    value: Any, expected: str
+) -> None:
+    assert encode_payload(value).value == expected
+    assert decode_payload(expected, "application/super+json") == value
+
+
+def test_no_format_version_is_written() -> None:
+    document = msgspec.json.decode(encode_payload({"when": EPOCH}).data)
+    assert document == {
+        "json": {"when": "1970-01-01T00:00:00.000Z"},
+        "meta": {"values": {"when": ["Date"]}},
+    }
+
+
+def test_a_parent_key_ending_in_a_backslash_is_refused() -> None:
+    # superjson 2.2.1 would read "a\\.x" back as the single key "a.x".
+    key = "a\\"
+    with pytest.raises(
+        ValueError, match=re.escape(f"payload[{key!r}]: a key ending in a backslash")
+    ):
+        encode_payload({key: {"x": EPOCH}})
+    # Without an annotation below it, the key needs no path: plain JSON.
+    assert encode_payload({"a\\": {"x": 1}}).payload_type == "application/json"
+
+
+_tricky_keys = st.text(alphabet="a.\\", min_size=0, max_size=4)
+_annotated = st.recursive(
+    st.just(EPOCH) | st.just(math.inf) | st.just(2**60) | st.integers(0, 3),
+    lambda children: st.dictionaries(_tricky_keys, children, max_size=3),
+    max_leaves=10,
+)
+
+
+def _annotated_inside(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_annotated_inside(item) for item in value.values())
+    return not (isinstance(value, int) and 0 <= value <= 3)
+
+
+def _has_backslash_parent(value: Any) -> bool:
+    """Whether a key ending in a backslash holds a container with an annotated value."""
+    return isinstance(value, dict) and any(
+        (key.endswith("\\") and isinstance(item, dict) and _annotated_inside(item))
+        or _has_backslash_parent(item)
+        for key, item in value.items()
+    )
+
+
+@given(_annotated)
+def test_paths_with_dots_and_backslashes_read_back_as_written(value: Any) -> None:
+    # The decoder parses legacy paths exactly as superjson 2.2.1's parsePath does.
+    if _has_backslash_parent(value):
+        with pytest.raises(ValueError, match="ending in a backslash"):
+            encode_payload(value)
+        return
+    encoded = encode_payload(value)
+    assert decode_payload(encoded.data, encoded.payload_type or "") == value
+
+
+@pytest.mark.parametrize(
+    ("path", "keys"),
+    [
+        ("a.b", ["a", "b"]),
+        ("a\\.b", ["a.b"]),
+        ("a\\\\.b", ["a\\.b"]),  # superjson 2.2.1: "\\" then an escaped dot
+        ("a\\b.c", ["a\\b", "c"]),
+        ("a\\", ["a\\"]),
+    ],
+)
+def test_legacy_paths_parse_as_superjson_2_2_1_parses_them(path: str, keys: list[str]) -> None:
+    value: Any = "1970-01-01T00:00:00.000Z"
+    expected: Any = EPOCH
+    for key in reversed(keys):
+        value, expected = {key: value}, {key: expected}
+    document = msgspec.json.encode({"json": value, "meta": {"values": {path: ["Date"]}}})
+    assert decode_payload(document, "application/super+json") == expected
+
+
+def test_deep_payloads_get_a_clear_error_never_a_recursion_error() -> None:
+    assert encode_payload(_nested(MAX_DEPTH)).payload_type == "application/json"
+    for depth in (MAX_DEPTH + 1, 10_000):
+        with pytest.raises(ValueError, match=f"nested more than {MAX_DEPTH} levels"):
+            encode_payload(_nested(depth))
+        with pytest.raises(ValueError, match=f"nested more than {MAX_DEPTH} levels"):
+            encode_payload({"when": EPOCH, "deep": _nested(depth)})
+
+
+def _nested(depth: int) -> list[Any]:
+    """``depth`` lists, each inside the one before."""
+    root: list[Any] = []
+    current = root
+    for _ in range(depth - 1):
+        inner: list[Any] = []
+        current.append(inner)
+        current = inner
+    return root
 
 
 def _normalize(value: Any) -> Any:
@@ -197,7 +343,7 @@ def test_structs_and_dataclasses_use_their_wire_names() -> None:
     when = datetime(2024, 1, 2, tzinfo=UTC)
     assert encode_payload(Order(order_id="o1", placed_at=when, labels={"x"})).value == (
         '{"json":{"orderId":"o1","placedAt":"2024-01-02T00:00:00.000Z","labels":["x"]},'
-        '"meta":{"values":{"placedAt":["Date"],"labels":["set"]},"v":1}}'
+        '"meta":{"values":{"placedAt":["Date"],"labels":["set"]}}}'
     )
     assert encode_payload({"p": Plain(1, (2, 3))}).value == {"p": {"a": 1, "b": [2, 3]}}
 
@@ -319,7 +465,7 @@ def test_every_option_in_wire_names() -> None:
         "idempotencyKey": ORDER_42,
         "idempotencyKeyOptions": {"key": "order-42", "scope": "run"},
         "idempotencyKeyTTL": "1h",
-        "delay": "2030-01-01T00:00:00Z",
+        "delay": "2030-01-01T00:00:00.000Z",
         "ttl": 600,
         "tags": ["vip"],
         "metadata": {"source": "api"},

@@ -5,15 +5,20 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import typing
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pytest_httpx import HTTPXMock
 
 import trigger
 import trigger._async.resources
 import trigger._sync.resources
 import trigger.types
+from tests.conftest import BASE_URL
+from tests.operations.concurrency_limits import LIMIT
+from trigger import _default
 
 
 def _public_members(obj: Any) -> Iterator[tuple[str, Any]]:
@@ -80,3 +85,33 @@ def test_both_clients_offer_the_same_calls() -> None:
     assert len(calls) > 80
     assert calls == _calls(async_client)
     sync_client.close()
+
+
+def test_run_statuses_are_exported_beside_the_final_ones() -> None:
+    assert trigger.RUN_STATUSES is trigger.types.RUN_STATUSES
+    assert trigger.FINAL_RUN_STATUSES is trigger.types.FINAL_RUN_STATUSES
+    assert frozenset(typing.get_args(trigger.RunStatus)) == trigger.RUN_STATUSES
+    assert frozenset(typing.get_args(trigger.LegacyRunStatus)) == trigger.LEGACY_RUN_STATUSES
+    assert not trigger.RUN_STATUSES & trigger.LEGACY_RUN_STATUSES
+    assert trigger.FINAL_RUN_STATUSES <= trigger.RUN_STATUSES | trigger.LEGACY_RUN_STATUSES
+
+
+def test_concurrency_limits_are_on_both_clients_and_the_module(httpx_mock: HTTPXMock) -> None:
+    assert {"concurrency_limits.list", "concurrency_limits.override"} <= _calls(
+        trigger.AsyncClient("tr_dev_x")
+    )
+    assert "concurrency_limits" in trigger.__all__
+    assert "default client" in repr(trigger.concurrency_limits)
+    httpx_mock.add_response(json=LIMIT)
+    trigger.configure(secret_key="tr_dev_x", base_url=BASE_URL)
+    try:
+        assert trigger.concurrency_limits.retrieve("openai").id == LIMIT["id"]
+    finally:
+        # Leave the module-level API unconfigured, as other tests expect it.
+        if _default._client is not None:
+            _default._client.close()
+        _default._client = None
+        _default._settings.clear()
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.url.path == "/api/v1/concurrency-limits/openai"

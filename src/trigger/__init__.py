@@ -16,6 +16,7 @@ from trigger._batch_errors import BatchNotSealedError, BatchTriggerError
 from trigger._default import (
     auth,
     batch,
+    concurrency_limits,
     configure,
     default_client,
     deployments,
@@ -47,9 +48,12 @@ from trigger._exceptions import (
     PermissionDeniedError,
     PollTimeoutError,
     RateLimitError,
+    ResponseTooLargeError,
     TriggerError,
     UnprocessableEntityError,
+    UnsendableRequestError,
 )
+from trigger._pagination_errors import PaginationError
 from trigger._retry import RetryOptions
 from trigger._types import RequestOptions
 from trigger._version import __version__
@@ -63,6 +67,14 @@ if TYPE_CHECKING:
     from trigger._sync.client import Client
     from trigger._sync.pagination import CursorPage, OffsetPage, Page
     from trigger._transports import aiohttp_http_client
+    from trigger._wire.idempotency import IdempotencyKey
+    from trigger.types.runs import (
+        FINAL_RUN_STATUSES,
+        LEGACY_RUN_STATUSES,
+        RUN_STATUSES,
+        LegacyRunStatus,
+        RunStatus,
+    )
 
 # Imported on first use, so that ``import trigger`` stays cheap: httpx and the models load
 # only when a client, a page or a model is first touched.
@@ -79,6 +91,12 @@ _LAZY = {
     "CursorPage": "trigger._sync.pagination",
     "OffsetPage": "trigger._sync.pagination",
     "Page": "trigger._sync.pagination",
+    "FINAL_RUN_STATUSES": "trigger.types.runs",
+    "LEGACY_RUN_STATUSES": "trigger.types.runs",
+    "RUN_STATUSES": "trigger.types.runs",
+    "LegacyRunStatus": "trigger.types.runs",
+    "RunStatus": "trigger.types.runs",
+    "IdempotencyKey": "trigger._wire.idempotency",
 }
 
 __all__ = [
@@ -101,18 +119,27 @@ __all__ = [
     "Client",
     "ConflictError",
     "CursorPage",
+    "FINAL_RUN_STATUSES",
+    "IdempotencyKey",
     "InternalServerError",
+    "LEGACY_RUN_STATUSES",
+    "LegacyRunStatus",
     "MissingCredentialsError",
     "NotFoundError",
     "OffsetPage",
     "Page",
+    "PaginationError",
     "PermissionDeniedError",
     "PollTimeoutError",
+    "RUN_STATUSES",
     "RateLimitError",
     "RequestOptions",
+    "ResponseTooLargeError",
     "RetryOptions",
+    "RunStatus",
     "TriggerError",
     "UnprocessableEntityError",
+    "UnsendableRequestError",
     "__version__",
     "aiohttp_http_client",
     "configure",
@@ -125,6 +152,7 @@ __all__ = [
     "packets",
     "errors",
     "queues",
+    "concurrency_limits",
     "schedules",
     "envvars",
     "deployments",

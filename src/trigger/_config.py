@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import httpx
 
+from trigger import _logging
 from trigger._constants import (
     API_VERSION,
     DEFAULT_BASE_URL,
@@ -21,14 +22,12 @@ from trigger._constants import (
 from trigger._exceptions import MissingCredentialsError
 from trigger._retry import RetryOptions
 from trigger._types import RequestOptions, TimeoutTypes
-from trigger._validation import check_headers, check_str
+from trigger._validation import check_credential, check_header_value, check_headers, check_str
 from trigger._version import __version__
 
 KeyKind = Literal["secret_key", "personal_access_token", "public_key", "public_access_token"]
 
 _SECRET_KEY = re.compile(r"^tr_(dev|stg|prod|preview)_")
-# Path segments that are credentials themselves (the waitpoint callback's HMAC).
-_SECRET_SEGMENT = re.compile(r"(/callback/)[^/?]+")
 
 
 def key_kind(key: str) -> KeyKind:
@@ -47,39 +46,97 @@ def _env(name: str) -> str | None:
     return value if value else None
 
 
+def _first_env(*names: str) -> tuple[str, str] | None:
+    """The first of these variables that is set and not empty, as ``(name, value)``."""
+    for name in names:
+        value = _env(name)
+        if value is not None:
+            return name, value
+    return None
+
+
 def resolve_key(secret_key: str | None, access_token: str | None) -> str | None:
-    """The credential: argument, then ``TRIGGER_SECRET_KEY``, then ``TRIGGER_ACCESS_TOKEN``."""
+    """The credential: argument, then ``TRIGGER_SECRET_KEY``, then ``TRIGGER_ACCESS_TOKEN``.
+
+    A key from a variable is checked exactly like an argument, and an error names where the
+    key came from without echoing it.
+    """
     if secret_key is not None and access_token is not None and secret_key != access_token:
         raise ValueError("pass either secret_key or access_token, not two different keys")
-    key = secret_key if secret_key is not None else access_token
-    if key is not None:
-        name = "secret_key" if secret_key is not None else "access_token"
-        check_str(name, key)
-        if any(c in key for c in "\r\n\0 "):
-            # Say which argument is wrong without echoing the secret.
-            raise ValueError(f"{name} contains whitespace or control characters")
-        return key
-    return _env("TRIGGER_SECRET_KEY") or _env("TRIGGER_ACCESS_TOKEN")
+    if secret_key is not None:
+        return check_credential("secret_key", secret_key)
+    if access_token is not None:
+        return check_credential("access_token", access_token)
+    found = _first_env("TRIGGER_SECRET_KEY", "TRIGGER_ACCESS_TOKEN")
+    return None if found is None else check_credential(*found)
+
+
+def _check_branch(name: str, value: object) -> str:
+    # Sent as the x-trigger-branch header, so it must be a valid header value.
+    return check_header_value(name, check_str(name, value))
 
 
 def resolve_branch(preview_branch: str | None) -> str | None:
-    """The branch: argument, then the env vars the official client reads, in its order."""
+    """The branch: argument, then the env vars the official client reads, in its order.
+
+    Each is checked as a header value (it is sent as ``x-trigger-branch``); an error names
+    the argument or the variable.
+    """
     if preview_branch is not None:
-        return check_str("preview_branch", preview_branch)
-    branch = _env("TRIGGER_PREVIEW_BRANCH") or _env("VERCEL_GIT_COMMIT_REF")
-    if branch:
-        return branch
+        return _check_branch("preview_branch", preview_branch)
+    found = _first_env("TRIGGER_PREVIEW_BRANCH", "VERCEL_GIT_COMMIT_REF")
+    if found is not None:
+        return _check_branch(*found)
     dev_branch = _env("TRIGGER_DEV_BRANCH")
-    return dev_branch if dev_branch and dev_branch != "default" else None
+    if dev_branch is None or dev_branch == "default":
+        return None
+    return _check_branch("TRIGGER_DEV_BRANCH", dev_branch)
 
 
 def resolve_base_url(base_url: str | None) -> str:
-    """The API origin: argument, then ``TRIGGER_API_URL``, then the cloud; one trailing / cut."""
-    url = base_url if base_url is not None else _env("TRIGGER_API_URL") or DEFAULT_BASE_URL
-    check_str("base_url", url)
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"base_url must start with http:// or https://, got {url!r}")
-    return url[:-1] if url.endswith("/") else url
+    """The API origin: argument, then ``TRIGGER_API_URL``, then the cloud; one trailing / cut.
+
+    An error names the argument or the variable the URL came from.
+    """
+    if base_url is not None:
+        return check_base_url("base_url", base_url)
+    from_env = _env("TRIGGER_API_URL")
+    if from_env is not None:
+        return check_base_url("TRIGGER_API_URL", from_env)
+    return DEFAULT_BASE_URL
+
+
+def check_base_url(name: str, url: object) -> str:
+    """Return ``url`` (one trailing ``/`` cut) if httpx can send requests below it.
+
+    Refused: another scheme than http(s), no host, whitespace or control characters
+    (httpx would percent-encode them into the host or path), a port outside 1-65535,
+    credentials (``user:pass@``: httpx would send them instead of the key), a query or a
+    fragment (the request paths are appended to the URL). The URL is not echoed: it may
+    carry credentials.
+    """
+    import httpx
+
+    text = check_str(name, url)
+    if any(c.isspace() or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text):
+        raise ValueError(f"{name} contains whitespace or control characters")
+    if not text.lower().startswith(("http://", "https://")):
+        raise ValueError(f"{name} must start with http:// or https://")
+    try:
+        parsed = httpx.URL(text)
+        port = parsed.port
+    except (httpx.InvalidURL, ValueError):
+        # Not chained: the parser's message quotes the URL.
+        raise ValueError(f"{name} is not a valid URL") from None
+    if not parsed.host:
+        raise ValueError(f"{name} has no host")
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"{name} has a port outside 1-65535")
+    if parsed.userinfo:
+        raise ValueError(f"{name} must not contain credentials (user:password@)")
+    if parsed.query or parsed.fragment or "?" in text or "#" in text:
+        raise ValueError(f"{name} must not have a query string or a fragment")
+    return text[:-1] if text.endswith("/") else text
 
 
 def _streams_version() -> str:
@@ -169,9 +226,15 @@ def make_config(
     """Resolve every setting from arguments and the environment, validating each."""
     if retry is not None and not isinstance(retry, RetryOptions):
         raise TypeError(f"retry must be a RetryOptions, not {type(retry).__name__}")
+    api_key = resolve_key(secret_key, access_token)
+    url = resolve_base_url(base_url)
+    # Every client goes through here: mask presigned URLs and callback hashes in the logs
+    # of the SDK, httpx and httpcore from now on, but keep this API's query strings.
+    _logging.install()
+    _logging.register_api_base(url)
     return ClientConfig(
-        api_key=resolve_key(secret_key, access_token),
-        base_url=resolve_base_url(base_url),
+        api_key=api_key,
+        base_url=url,
         preview_branch=resolve_branch(preview_branch),
         timeout=check_timeout("timeout", timeout),
         retry=retry or RetryOptions(),
@@ -204,13 +267,14 @@ def as_httpx_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
 def request_idempotency_key(options: RequestOptions | None) -> str:
     """The caller's request idempotency key, else a fresh UUID v4 for this logical call."""
     if options and "idempotency_key" in options:
+        name = "request_options['idempotency_key']"
         key = options["idempotency_key"]
-        if not isinstance(key, str) or not key.strip() or any(c in key for c in "\r\n\0"):
-            raise ValueError("request_options['idempotency_key'] must be a non-empty one-line str")
-        return key
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"{name} must be a non-empty str")
+        return check_header_value(name, key)
     return str(uuid.uuid4())
 
 
 def loggable_path(path: str) -> str:
     """The path as it may appear in logs: segments that authenticate a request are masked."""
-    return _SECRET_SEGMENT.sub(r"\1***", path)
+    return _logging.mask_path(path)

@@ -12,11 +12,15 @@ API_VERSION = "2025-07-16"
 
 IDEMPOTENCY_HEADER = "x-trigger-request-idempotency-key"
 
-# Headers the SDK owns; user-supplied extra headers may not replace them.
+# Headers the SDK (or httpx, for the body's framing) owns; user-supplied extra headers may not
+# replace them. A wrong content-length or a transfer-encoding beside httpx's content-length
+# would corrupt the request on the wire.
 RESERVED_HEADERS = frozenset(
     {
         "authorization",
+        "content-length",
         "content-type",
+        "transfer-encoding",
         "trigger-version",
         "x-trigger-api-version",
         "x-trigger-branch",

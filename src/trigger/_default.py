@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from trigger._attempt import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
 from trigger._config import make_config
 from trigger._constants import DEFAULT_TIMEOUT
 from trigger._retry import RetryOptions
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from trigger._sync.client import Client
     from trigger._sync.resources.auth import Auth
     from trigger._sync.resources.batch import Batch
+    from trigger._sync.resources.concurrency_limits import ConcurrencyLimits
     from trigger._sync.resources.deployments import Deployments
     from trigger._sync.resources.envvars import EnvVars
     from trigger._sync.resources.errors import Errors
@@ -42,6 +44,7 @@ __all__ = [
     "default_client",
     "auth",
     "batch",
+    "concurrency_limits",
     "deployments",
     "envvars",
     "errors",
@@ -70,6 +73,7 @@ def configure(
     timeout: TimeoutTypes = DEFAULT_TIMEOUT,
     retry: RetryOptions | None = None,
     default_headers: Mapping[str, str] | None = None,
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
 ) -> None:
     """Set up the client behind the module-level resources (``trigger.runs`` and others).
 
@@ -81,9 +85,10 @@ def configure(
         access_token: The same as ``secret_key`` (the official SDK's current name).
         base_url: The API origin.
         preview_branch: The branch to target.
-        timeout: Seconds per attempt, an `httpx.Timeout`, or ``None``.
+        timeout: Seconds for a whole attempt, an `httpx.Timeout`, or ``None``.
         retry: The retry policy.
         default_headers: Extra headers for every request.
+        max_response_size: The largest response body read, in bytes after decoding.
     """
     global _client
     # Validate now, so mistakes surface at configure time rather than at first use.
@@ -96,6 +101,7 @@ def configure(
         retry=retry,
         default_headers=default_headers,
     )
+    check_max_response_size(max_response_size)
     settings: dict[str, Any] = {
         "secret_key": secret_key,
         "access_token": access_token,
@@ -104,6 +110,7 @@ def configure(
         "timeout": timeout,
         "retry": retry,
         "default_headers": default_headers,
+        "max_response_size": max_response_size,
     }
     with _lock:
         old, _client = _client, None
@@ -160,6 +167,9 @@ errors = cast("Errors", _ModuleResource("errors"))
 
 queues = cast("Queues", _ModuleResource("queues"))
 """Queues: list, retrieve, pause, resume, concurrency overrides. (default client)"""
+
+concurrency_limits = cast("ConcurrencyLimits", _ModuleResource("concurrency_limits"))
+"""Named concurrency limits: list, retrieve, override, reset, pause, resume. (default client)"""
 
 schedules = cast("Schedules", _ModuleResource("schedules"))
 """Schedules: create, list, retrieve, update, delete, (de)activate, timezones. (default client)"""

@@ -2,7 +2,7 @@
 
 The sync client needs no such object (its ``list()`` fetches and returns the first page), so
 the unasync build rewrites ``AsyncPaginator`` to ``Page`` and ``async_first_page`` to
-`first_page`.
+``first_page``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,11 @@ class AsyncPaginator(Generic[T]):
             yield each
 
     def __repr__(self) -> str:
-        return f"<AsyncPaginator {self._spec.path}>"
+        item_type = getattr(self._spec.item_type, "__name__", repr(self._spec.item_type))
+        return (
+            f"<AsyncPaginator of {item_type} from {self._spec.path}, not fetched yet: "
+            "await it for the first page, or async for over it>"
+        )
 
 
 def async_first_page(fetch: AsyncPageFetcher[T], spec: PageSpec[T]) -> AsyncPaginator[T]:

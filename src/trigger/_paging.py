@@ -66,6 +66,15 @@ class PageSpec(Generic[T]):
     path: str
     query: Mapping[str, str]
     options: RequestOptions | None = None
+    backward_pages_reversed: bool = False
+    """The server answers ``page[before]`` pages oldest first (the runs list does): such a
+    page's items are put back in the list's order."""
+
+    def items_in_order(self, data: list[T]) -> list[T]:
+        """``data`` in the list's own order, whichever direction fetched it."""
+        if self.backward_pages_reversed and "page[before]" in self.query:
+            data.reverse()
+        return data
 
     def body_type(self) -> Any:
         """The msgspec type of this page's body."""

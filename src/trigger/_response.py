@@ -77,8 +77,26 @@ class APIResponse(Generic[T]):
         return self.http_response.text
 
     def json(self) -> Any:
-        """The body as plain JSON values, without model decoding."""
-        return msgspec.json.decode(self.http_response.content)
+        """The body as plain JSON values, without model decoding.
+
+        Raises:
+            APIResponseValidationError: The body is not JSON, or is nested too deeply to
+                decode (about 1,000 levels).
+        """
+        try:
+            return msgspec.json.decode(self.http_response.content)
+        except msgspec.DecodeError as exc:
+            raise APIResponseValidationError(
+                f"The response body is not JSON: {exc}",
+                response=self.http_response,
+                attempts=self.retries_taken + 1,
+            ) from exc
+        except RecursionError:
+            raise APIResponseValidationError(
+                "The response body is JSON nested too deeply to decode.",
+                response=self.http_response,
+                attempts=self.retries_taken + 1,
+            ) from None
 
     def parse(self) -> T:
         """Decode the body into the method's return type (once; later calls reuse it).
@@ -93,7 +111,15 @@ class APIResponse(Generic[T]):
                 raise APIResponseValidationError(
                     f"The response body did not match the expected schema: {exc}",
                     response=self.http_response,
+                    attempts=self.retries_taken + 1,
                 ) from exc
+            except RecursionError:
+                # msgspec stops at Python's recursion limit (~1,000 levels of nesting).
+                raise APIResponseValidationError(
+                    "The response body is JSON nested too deeply to decode.",
+                    response=self.http_response,
+                    attempts=self.retries_taken + 1,
+                ) from None
         return self._parsed
 
     def __repr__(self) -> str:

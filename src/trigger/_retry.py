@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from datetime import timezone
 
+from trigger._types import RequestOptions, check_request_options
 from trigger._validation import check_number
-
-if TYPE_CHECKING:
-    from trigger._types import RequestOptions
 
 __all__ = ["RetryOptions"]
 
 # Unix timestamps below this are seconds, above it milliseconds: 10**11 s is the year 5138,
 # 10**11 ms is 1973. The batch-create limiter sends seconds, the global limiter milliseconds.
 _SECONDS_EPOCH_LIMIT = 10**11
+
+MAX_WAIT = 86_400.0
+"""The largest ``max_timeout`` (one day): longer sleeps overflow ``time.sleep`` at ~1e10 s."""
+
+_RETRY_FIELDS = ("max_attempts", "factor", "min_timeout", "max_timeout", "randomize")
+
+# What a header number may look like: plain digits with an optional fraction. Python's
+# float() also takes "1_000", "nan", "inf", "1e400", "+5" and non-ASCII digits; no server
+# means those, so they are ignored like any other unreadable value.
+_HEADER_NUMBER = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,20})?", re.ASCII)
+# Longer header values are not read at all (no real one comes near this).
+_MAX_HEADER_LENGTH = 256
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,8 @@ class RetryOptions:
         max_attempts: Attempts in total, the first included; ``1`` turns retries off.
         factor: Growth of the wait from one retry to the next.
         min_timeout: Wait before the first retry, in seconds.
-        max_timeout: Upper bound of any wait, in seconds (server-requested waits included).
+        max_timeout: Upper bound of any wait, in seconds (server-requested waits included);
+            at most one day.
         randomize: Multiply each wait by a random factor in [1, 2).
     """
 
@@ -49,26 +61,50 @@ class RetryOptions:
     def __post_init__(self) -> None:
         check_number("max_attempts", self.max_attempts, minimum=1, integer=True)
         check_number("factor", self.factor, minimum=1)
-        check_number("min_timeout", self.min_timeout, minimum=0)
-        check_number("max_timeout", self.max_timeout, minimum=0)
+        check_number("min_timeout", self.min_timeout, minimum=0, maximum=MAX_WAIT)
+        check_number("max_timeout", self.max_timeout, minimum=0, maximum=MAX_WAIT)
         if not isinstance(self.randomize, bool):
             raise TypeError(f"randomize must be a bool, not {type(self.randomize).__name__}")
         if self.max_timeout < self.min_timeout:
             raise ValueError("max_timeout must be at least min_timeout")
 
     def merged(self, options: RequestOptions | None) -> RetryOptions:
-        """This policy with the retry fields of per-call ``options`` laid over it."""
-        if not options:
+        """This policy with the retry fields of per-call ``options`` laid over it.
+
+        The request pipeline calls this first for every call, so it also checks the whole
+        ``options`` mapping (see `check_request_options`): a bad key or value fails here,
+        before any request.
+
+        Raises:
+            TypeError: ``options`` is not a mapping, has an unknown key or a value of the
+                wrong type.
+            ValueError: A retry value is out of range.
+        """
+        if options is None:
             return self
-        overrides = {f.name: options[f.name] for f in fields(self) if f.name in options}  # type: ignore[literal-required]
-        return replace(self, **overrides) if overrides else self
+        check_request_options(options)
+        overrides = {name: options[name] for name in _RETRY_FIELDS if name in options}  # type: ignore[literal-required]
+        if not overrides:
+            return self
+        try:
+            return replace(self, **overrides)
+        except ValueError as exc:
+            raise ValueError(f"request_options: {exc}") from None
 
     def backoff(self, attempt: int, rand: float | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if self.min_timeout == 0:
+            return 0.0
         jitter = 1.0
         if self.randomize:
             jitter += random.random() if rand is None else rand
-        return min(self.max_timeout, jitter * self.min_timeout * self.factor ** (attempt - 1))
+        try:
+            # As a float: an int factor would grow an exact integer that no float can hold.
+            growth = float(self.factor) ** (attempt - 1)
+        except OverflowError:
+            # A long retry run (thousands of attempts) overflows the power: the cap holds.
+            return float(self.max_timeout)
+        return min(self.max_timeout, jitter * self.min_timeout * growth)
 
 
 def retry_delay(
@@ -109,37 +145,58 @@ def header_delay(headers: Mapping[str, str], *, now: float, status: int = 429) -
     On a 429, reads ``x-ratelimit-reset`` (a Unix timestamp in milliseconds, or in seconds on
     the batch routes) as the official client does; on any status, then ``retry-after-ms``
     and ``Retry-After`` (seconds or an HTTP date), which the official client ignores.
+
+    A batch-create 429 carries the reset of both limiters (seconds and milliseconds), which
+    httpx joins into one comma-separated value: the latest of them is used. Unreadable
+    values (``1_000``, ``nan``, ``-5``, an HTTP date in the year 99999...) are ignored, and
+    the result is always finite and never negative.
     """
-    reset = _number(headers.get("x-ratelimit-reset")) if status == 429 else None
+    reset = _latest_reset(headers.get("x-ratelimit-reset")) if status == 429 else None
     if reset is not None:
-        reset_at = reset / 1000 if reset >= _SECONDS_EPOCH_LIMIT else reset
-        wait = reset_at - now + random.random()
+        wait = reset - now + random.random()
         if wait > 0:
             return wait
-    retry_after_ms = _number(headers.get("retry-after-ms"))
-    if retry_after_ms is not None and retry_after_ms >= 0:
+    retry_after_ms = _largest_number(headers.get("retry-after-ms"))
+    if retry_after_ms is not None:
         return retry_after_ms / 1000
     retry_after = headers.get("retry-after")
     if retry_after is None:
         return None
-    seconds = _number(retry_after)
+    seconds = _largest_number(retry_after)
     if seconds is not None:
-        return seconds if seconds >= 0 else None
-    try:
-        when = email.utils.parsedate_to_datetime(retry_after)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
+        return seconds
+    return _http_date_delay(retry_after, now)
 
 
-def _number(value: str | None) -> float | None:
-    if value is None:
+def _numbers(value: str | None) -> list[float]:
+    """The readable numbers of a header value (one, or several joined with commas)."""
+    if value is None or len(value) > _MAX_HEADER_LENGTH:
+        return []
+    parts = (part.strip() for part in value.split(","))
+    return [float(part) for part in parts if _HEADER_NUMBER.fullmatch(part)]
+
+
+def _largest_number(value: str | None) -> float | None:
+    return max(_numbers(value), default=None)
+
+
+def _latest_reset(value: str | None) -> float | None:
+    """The latest reset time in Unix seconds; each part is in seconds or milliseconds."""
+    resets = [n / 1000 if n >= _SECONDS_EPOCH_LIMIT else n for n in _numbers(value)]
+    return max(resets, default=None)
+
+
+def _http_date_delay(value: str, now: float) -> float | None:
+    if len(value) > _MAX_HEADER_LENGTH:
         return None
     try:
-        number = float(value)
-    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:
+            # "-0000" means UTC with an unknown origin, not the local time.
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, when.timestamp() - now)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return number if number == number and abs(number) != float("inf") else None
 
 
 async def async_sleep(seconds: float) -> None:

@@ -6,19 +6,35 @@ instead of as a confusing 400 from the server.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
 __all__ = [
     "check_bool",
+    "check_credential",
+    "check_header_name",
+    "check_header_value",
     "check_headers",
     "check_number",
     "check_str",
     "check_str_list",
     "path_segment",
 ]
+
+# RFC 9110 token characters: the only ones a header name may hold.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NOT_HEADER_NAME = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+# httpx encodes str header values as ASCII, and h11 refuses controls other than HTAB.
+_NOT_HEADER_VALUE = re.compile(r"[^\t\x20-\x7e]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A credential is one token: printable ASCII without spaces.
+_NOT_CREDENTIAL = re.compile(r"[^\x21-\x7e]")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def check_str(name: str, value: object, *, allow_empty: bool = False) -> str:
@@ -45,14 +61,18 @@ def check_number(
     maximum: float | None = None,
     integer: bool = False,
 ) -> float:
-    """Return ``value`` if it is a number within bounds, else raise naming ``name``."""
+    """Return ``value`` if it is a finite number within bounds, else raise naming ``name``.
+
+    NaN and infinities are refused: no caller can use them (JSON has neither).
+    """
     allowed: tuple[type, ...] = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, allowed):
         kind = "an int" if integer else "a number"
         raise TypeError(f"{name} must be {kind}, not {type(value).__name__}")
     number = float(value)  # type: ignore[arg-type]  # checked just above
-    if number != number:
-        raise ValueError(f"{name} must not be NaN")
+    if not math.isfinite(number):
+        # NaN compares false with every bound, and JSON has neither NaN nor infinities.
+        raise ValueError(f"{name} must be a finite number, got {value}")
     if minimum is not None and number < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and number > maximum:
@@ -72,21 +92,77 @@ def check_str_list(name: str, value: str | Iterable[str]) -> list[str]:
     return items
 
 
+def check_credential(name: str, value: object) -> str:
+    """Return ``value`` if it can be sent as a bearer credential, else raise naming ``name``.
+
+    A key is one token of printable ASCII: whitespace (a trailing newline from a file or an
+    environment variable), control and non-ASCII characters are refused here, before httpx
+    or h11 fail on the header with the whole key in their message. The value is never echoed.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    bad = _NOT_CREDENTIAL.search(value)
+    if bad is not None:
+        if bad.group().isspace() or _CONTROL.match(bad.group()):
+            raise ValueError(f"{name} contains whitespace or control characters")
+        raise ValueError(f"{name} contains non-ASCII characters")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    return value
+
+
+def check_header_value(name: str, value: object) -> str:
+    """Return ``value`` if httpx and h11 can send it as a header value, else raise naming ``name``.
+
+    Allowed: printable ASCII, and spaces or tabs between other characters. CR, LF, NUL, any
+    other control character (C0, DEL, C1), non-ASCII characters (httpx encodes ``str``
+    header values as ASCII) and leading or trailing whitespace (h11 refuses it) are not.
+    The value is never echoed: it may be a credential.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    bad = _NOT_HEADER_VALUE.search(value)
+    if bad is not None:
+        if _CONTROL.match(bad.group()):
+            raise ValueError(f"{name} must not contain CR, LF, NUL or other control characters")
+        raise ValueError(f"{name} must contain only ASCII characters (it is sent as a header)")
+    if value != value.strip(" \t"):
+        raise ValueError(f"{name} must not start or end with whitespace")
+    return value
+
+
+def check_header_name(name: str, key: object) -> str:
+    """Return ``key`` if it is a valid header name (an RFC 9110 token), else raise."""
+    if not isinstance(key, str):
+        raise TypeError(f"{name} header names must be str, not {type(key).__name__}")
+    if not _HEADER_NAME.fullmatch(key):
+        if not key:
+            raise ValueError(f"{name} has an empty header name")
+        bad = _NOT_HEADER_NAME.search(key)
+        start = bad.start() if bad is not None else 0
+        # Only the valid start is shown: a pasted "Authorization: Bearer ..." line must not
+        # put its key in the message.
+        raise ValueError(
+            f"{name} has an invalid header name starting {key[: min(start, 40)]!r} (character "
+            f"{start + 1} is not allowed; names are letters, digits and !#$%&'*+-.^_`|~)"
+        )
+    return key
+
+
 def check_headers(name: str, headers: Mapping[str, str] | None) -> dict[str, str]:
-    """Validate header names and values; CR and LF are refused to prevent header injection."""
+    """Validate header names and values before any request (see `check_header_value`).
+
+    This refuses header injection (CR, LF) and anything httpx or h11 would fail on only
+    while sending, where the failure looks like a network error and is retried.
+    """
     if headers is None:
         return {}
     if not isinstance(headers, Mapping):
         raise TypeError(f"{name} must be a mapping of str to str, not {type(headers).__name__}")
     checked: dict[str, str] = {}
     for key, value in headers.items():
-        if not isinstance(key, str) or not key or any(c in key for c in "\r\n:"):
-            raise ValueError(f"{name} has an invalid header name: {key!r}")
-        if not isinstance(value, str):
-            raise TypeError(f"{name}[{key!r}] must be a str, not {type(value).__name__}")
-        if "\r" in value or "\n" in value or "\0" in value:
-            raise ValueError(f"{name}[{key!r}] must not contain CR, LF or NUL characters")
-        checked[key] = value
+        check_header_name(name, key)
+        checked[key] = check_header_value(f"{name}[{key!r}]", value)
     return checked
 
 
@@ -108,7 +184,9 @@ def epoch_ms(name: str, value: datetime | int | float | str) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"{name} must be a timezone-aware datetime")
-        return str(int(value.timestamp() * 1000))
+        # Exact integer arithmetic: timestamp() * 1000 is a float and lands 1 ms low for
+        # some instants (Date.getTime() never does).
+        return str((value - _EPOCH) // timedelta(milliseconds=1))
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise TypeError(
             f"{name} must be a datetime or Unix milliseconds, not {type(value).__name__}"
@@ -120,11 +198,22 @@ def epoch_ms(name: str, value: datetime | int | float | str) -> str:
 
 
 def iso_datetime(name: str, value: datetime | str) -> str:
-    """A point in time as an ISO-8601 string."""
+    """A point in time as the official client writes one (``Date.prototype.toISOString()``).
+
+    A datetime goes out in UTC with exactly three fractional digits and ``Z``, e.g.
+    ``2026-01-02T03:04:05.000Z``; microseconds are truncated to milliseconds, as JavaScript
+    truncates extra digits when it parses a date. Naive datetimes are refused (they name no
+    instant). A string is sent as given.
+    """
     if isinstance(value, datetime):
-        if value.tzinfo is None:
+        offset = value.utcoffset()
+        if offset is None:
             raise ValueError(f"{name} must be a timezone-aware datetime")
-        return value.isoformat().replace("+00:00", "Z")
+        utc = value.replace(tzinfo=None) - offset
+        return (
+            f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+            f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+        )
     return check_str(name, value)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import trigger
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, SECRET_KEY
 from trigger._batch_errors import BatchNotSealedError, BatchTriggerError
 from trigger._wire import batch as batch_wire
 from trigger.types.batch import BatchTriggerResult
@@ -483,11 +484,52 @@ async def test_retrieve_v1_and_results(client: trigger.AsyncClient, httpx_mock: 
     assert results.items[0].json_output() == {"a": 1}
 
 
+async def test_results_of_a_batch_the_server_gives_none_for_come_from_its_runs(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    # Measured: the results endpoint answers no items even for a completed batch.
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/batches/batch_1/results",
+        json={"id": "batch_1", "items": []},
+        is_reusable=True,
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/batches/batch_1",
+        json={
+            "id": "batch_1",
+            "status": "COMPLETED",
+            "createdAt": "2024-05-23T12:00:00.000Z",
+            "updatedAt": "2024-05-23T12:00:05.000Z",
+            "runCount": 2,
+            "runs": ["run_1", "run_2"],
+        },
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_1/result",
+        json={"ok": True, "id": "run_1", "output": '{"a":1}', "outputType": "application/json"},
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_2/result",
+        status_code=404,
+        json={"error": "Run either doesn't exist or is not finished"},
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_2", status_code=404, json={"error": "Not found"}
+    )
+    results = await client.batch.results("batch_1")
+    assert results.id == "batch_1"
+    assert [(item.id, item.json_output()) for item in results.items] == [("run_1", {"a": 1})]
+    raw = await client.batch.with_raw_response.results("batch_1")
+    assert raw.parse().items == []
+
+
 @pytest.mark.parametrize("batch_id", ["../x", "a/b", "b?x=1"])
 async def test_batch_ids_are_one_encoded_segment(
     batch_id: str, client: trigger.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
-    httpx_mock.add_response(json={"id": "b", "items": []})
+    httpx_mock.add_response(
+        json={"id": "b", "items": [{"ok": True, "id": "run_1", "outputType": "application/json"}]}
+    )
     await client.batch.results(batch_id)
     request = httpx_mock.get_request()
     assert request is not None
@@ -620,6 +662,13 @@ def _generator() -> Iterator[batch_wire.BatchItem]:
         ([{"task": "t"}], {"idempotency_key": []}, "at least one part"),
         ([{"task": "t"}], {"idempotency_key": 5}, "idempotency_key"),
         ([{"task": "t"}], {"idempotency_key": "k", "idempotency_key_ttl": "soon"}, "duration"),
+        ([{"task": "t"}], {"idempotency_key": "k", "idempotency_key_ttl": "1h30m"}, "key_ttl"),
+        ([{"task": "t"}], {"idempotency_key": "k", "idempotency_key_ttl": "2w"}, "key_ttl"),
+        (
+            [{"task": "t", "options": {"idempotency_key": "k", "idempotency_key_ttl": "1d12h"}}],
+            {},
+            r"items\[0\]\['options'\]\['idempotency_key_ttl'\]",
+        ),
     ],
 )
 async def test_trigger_rejects_bad_input_before_sending(
@@ -651,6 +700,28 @@ async def test_trigger_rejects_bad_input_before_sending(
         (lambda c: c.batch.trigger_v1([]), "cannot be empty"),
         (lambda c: c.batch.trigger_task_v1("t", [{"task": "t"}]), "unknown keys"),
         (lambda c: c.batch.trigger_task_v1("", [{"payload": 1}]), "task_id"),
+        (
+            lambda c: c.batch.stream_items("b", [{"task": "t"}], idempotency_key_ttl="1h30m"),
+            "idempotency_key_ttl",
+        ),
+        (
+            lambda c: c.tasks.batch_trigger(
+                "t", [{}], idempotency_key="k", idempotency_key_ttl="2w"
+            ),
+            "idempotency_key_ttl",
+        ),
+        (
+            lambda c: c.batch.trigger_v2(
+                [{"task": "t", "options": {"idempotency_key_ttl": "90min"}}]
+            ),
+            "idempotency_key_ttl",
+        ),
+        (
+            lambda c: c.batch.trigger_task_v1(
+                "t", [{"options": {"idempotency_key": "k", "idempotency_key_ttl": "1.5h"}}]
+            ),
+            "idempotency_key_ttl",
+        ),
     ],
 )
 async def test_other_calls_reject_bad_input_before_sending(
@@ -659,3 +730,250 @@ async def test_other_calls_reject_bad_input_before_sending(
     with pytest.raises((TypeError, ValueError), match=message):
         await call(client)
     assert httpx_mock.get_requests() == []
+
+
+# -- keys made by idempotency_keys.create ----------------------------------------------------
+
+
+async def test_created_keys_send_their_origin_on_the_batch_and_its_items(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    mock_create(httpx_mock)
+    httpx_mock.add_response(method="POST", url=ITEMS_URL, json=SEALED)
+    batch_key = client.idempotency_keys.create("order-42", scope="global")
+    item_key = client.idempotency_keys.create(["mail", "7"], scope="attempt")
+    items: list[batch_wire.BatchItem] = [
+        {"task": "send-email", "options": {"idempotency_key": item_key}},
+        {"task": "send-email"},
+    ]
+    await client.batch.trigger(items, idempotency_key=batch_key)
+    create, stream = httpx_mock.get_requests()
+    body = msgspec.json.decode(create.content)
+    assert body["idempotencyKey"] == sha("order-42")
+    assert body["idempotencyKeyOptions"] == {"key": "order-42", "scope": "global"}
+    first, second = (line["options"] for line in lines(stream))
+    assert first["idempotencyKey"] == sha("mail-7")
+    assert first["idempotencyKeyOptions"] == {"key": "mail-7", "scope": "attempt"}
+    # An item key derived from the batch key, as the official SDK derives it: from the hash.
+    assert second["idempotencyKey"] == sha(f"{sha('order-42')}-1")
+    assert "idempotencyKeyOptions" not in second
+
+
+async def test_created_keys_on_one_shot_batch_items(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json={"batchId": "batch_1", "runs": ["run_1"]})
+    key = client.idempotency_keys.create("mail-7", scope="global")
+    await client.batch.trigger_task_v1("send-email", [{"options": {"idempotency_key": key}}])
+    options = msgspec.json.decode(httpx_mock.get_request().content)["items"][0]["options"]
+    assert options["idempotencyKeyOptions"] == {"key": "mail-7", "scope": "global"}
+
+
+@pytest.mark.parametrize(
+    ("ttl", "sent"), [(timedelta(minutes=90), "90m"), (timedelta(days=7), "7d"), ("30s", "30s")]
+)
+async def test_batch_ttls_go_out_in_the_form_the_server_reads(
+    ttl: Any, sent: str, client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    mock_create(httpx_mock)
+    httpx_mock.add_response(method="POST", url=ITEMS_URL, json=SEALED)
+    await client.batch.trigger(TWO_ITEMS, idempotency_key="k", idempotency_key_ttl=ttl)
+    _, stream = httpx_mock.get_requests()
+    assert {line["options"]["idempotencyKeyTTL"] for line in lines(stream)} == {sent}
+
+
+# -- a batch key the server already holds ----------------------------------------------------
+
+ALREADY_CREATED = {
+    "error": "Cannot create batch as it has already been created with the same idempotency key."
+}
+
+
+async def test_a_taken_batch_key_creates_the_batch_without_it(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    # What the real server answers a second creation with the same key (no batch id).
+    httpx_mock.add_response(method="POST", url=CREATE_URL, status_code=422, json=ALREADY_CREATED)
+    mock_create(httpx_mock)
+    httpx_mock.add_response(method="POST", url=ITEMS_URL, json=SEALED)
+    result = await client.batch.trigger(TWO_ITEMS, idempotency_key="order-42")
+    first, again, stream = httpx_mock.get_requests()
+    assert msgspec.json.decode(first.content)["idempotencyKey"] == sha("order-42")
+    assert msgspec.json.decode(again.content) == {
+        "runCount": 2,
+        "taskIdentifiers": ["resize", "send-email"],
+    }
+    # The items keep the keys derived from the caller's: each finds the run it started.
+    assert [line["options"]["idempotencyKey"] for line in lines(stream)] == [
+        sha("order-42-0"),
+        sha("order-42-1"),
+    ]
+    assert (result.id, result.is_cached, result.idempotency_key) == ("batch_1", False, None)
+
+
+async def test_other_creation_refusals_still_fail_the_batch(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=CREATE_URL,
+        status_code=422,
+        json={
+            "error": "Cannot create batch with a one-time use token as it has already been used."
+        },
+    )
+    with pytest.raises(BatchTriggerError) as caught:
+        await client.batch.trigger(TWO_ITEMS, idempotency_key="order-42")
+    assert caught.value.phase == "create"
+    assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_a_taken_key_is_no_fallback_without_a_key(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=CREATE_URL, status_code=422, json=ALREADY_CREATED)
+    with pytest.raises(BatchTriggerError):
+        await client.batch.trigger(TWO_ITEMS)
+    assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_a_failing_keyless_creation_fails_the_batch(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=CREATE_URL, status_code=422, json=ALREADY_CREATED)
+    httpx_mock.add_response(method="POST", url=CREATE_URL, status_code=400, json={"error": "no"})
+    with pytest.raises(BatchTriggerError) as caught:
+        await client.batch.trigger(TWO_ITEMS, idempotency_key="k")
+    assert caught.value.phase == "create"
+    assert isinstance(caught.value.__cause__, trigger.BadRequestError)
+
+
+# -- the keys one-shot batches give their retries --------------------------------------------
+
+
+@pytest.fixture
+async def retrying(httpx_mock: HTTPXMock) -> AsyncIterator[trigger.AsyncClient]:
+    """A client that retries (quickly), so one-shot batch items carry the call's own keys."""
+    retry = trigger.RetryOptions(max_attempts=3, min_timeout=0.001, max_timeout=0.001)
+    async with trigger.AsyncClient(SECRET_KEY, base_url=BASE_URL, retry=retry) as client:
+        yield client
+
+
+V1_URL = f"{BASE_URL}/api/v1/tasks/batch"
+V2_URL = f"{BASE_URL}/api/v2/tasks/batch"
+TASK_V1_URL = f"{BASE_URL}/api/v1/tasks/send-email/batch"
+MINE: list[batch_wire.BatchItem] = [
+    {"task": "send-email", "payload": 1},
+    {"task": "send-email", "options": {"idempotency_key": "mine", "idempotency_key_ttl": "5m"}},
+]
+
+
+def item_options(request: httpx.Request) -> list[dict[str, Any]]:
+    return [item["options"] for item in msgspec.json.decode(request.content)["items"]]
+
+
+async def test_v2_items_without_a_key_get_the_calls_own(
+    retrying: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("lost"), method="POST", url=V2_URL)
+    httpx_mock.add_response(
+        method="POST", url=V2_URL, status_code=202, json={"id": "b", "runCount": 2}
+    )
+    await retrying.batch.trigger_v2(MINE)
+    first, retry = httpx_mock.get_requests()
+    header = first.headers["x-trigger-request-idempotency-key"]
+    derived, mine = item_options(first)
+    assert (derived["idempotencyKey"], derived["idempotencyKeyTTL"]) == (
+        f"request-{header}-0",
+        "24h",
+    )
+    assert (mine["idempotencyKey"], mine["idempotencyKeyTTL"]) == (sha("mine"), "5m")
+    assert retry.content == first.content
+    assert "idempotency-key" not in first.headers  # the v2 route reads no batch key
+
+
+async def test_v1_batches_carry_the_calls_batch_key_and_report_its_runs_as_new(
+    retrying: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=V1_URL,
+        status_code=202,
+        json={
+            "id": "batch_1",
+            "isCached": False,
+            "runs": [
+                {"id": "run_1", "taskIdentifier": "send-email", "isCached": True},
+                {"id": "run_2", "taskIdentifier": "send-email", "isCached": True},
+            ],
+        },
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=V1_URL,
+        status_code=202,
+        json={
+            "id": "batch_1",
+            "isCached": True,
+            "runs": [
+                {"id": "run_1", "taskIdentifier": "send-email", "isCached": True},
+                {"id": "run_2", "taskIdentifier": "send-email", "isCached": True},
+            ],
+        },
+    )
+    fresh = await retrying.batch.trigger_v1(MINE)
+    found = await retrying.batch.trigger_v1(MINE)
+    request = httpx_mock.get_requests()[0]
+    header = request.headers["x-trigger-request-idempotency-key"]
+    assert request.headers["idempotency-key"] == f"request-{header}"
+    assert request.headers["idempotency-key-ttl"] == "24h"
+    assert item_options(request)[0]["idempotencyKey"] == f"request-{header}-0"
+    # A new batch: the run found by the call's own item key was made by an earlier attempt
+    # of this call; the one found by the caller's key is an older run.
+    assert fresh.is_cached is False
+    assert [run.is_cached for run in fresh.runs] == [False, True]
+    # The batch found by the call's own key: all of it is this call's.
+    assert found.is_cached is False
+    assert [run.is_cached for run in found.runs] == [False, False]
+
+
+async def test_a_callers_batch_key_header_is_kept(
+    retrying: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        method="POST", url=V1_URL, status_code=202, json={"id": "b", "isCached": True, "runs": []}
+    )
+    result = await retrying.batch.trigger_v1(
+        MINE, request_options={"extra_headers": {"Idempotency-Key": "theirs"}}
+    )
+    request = httpx_mock.get_request()
+    assert request.headers.get_list("idempotency-key") == ["theirs"]
+    assert "idempotency-key-ttl" not in request.headers
+    assert result.is_cached is True
+
+
+async def test_single_task_v1_batches_carry_the_calls_keys(
+    retrying: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TASK_V1_URL, json={"batchId": "b", "runs": []})
+    await retrying.batch.trigger_task_v1("send-email", [{"payload": 1}, {"payload": 2}])
+    request = httpx_mock.get_request()
+    header = request.headers["x-trigger-request-idempotency-key"]
+    assert request.headers["idempotency-key"] == f"request-{header}"
+    assert "idempotency-key-ttl" not in request.headers  # this route reads none
+    assert [o["idempotencyKey"] for o in item_options(request)] == [
+        f"request-{header}-0",
+        f"request-{header}-1",
+    ]
+
+
+async def test_one_shot_batches_with_one_attempt_add_no_keys(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=V2_URL, status_code=202, json={"id": "b"})
+    httpx_mock.add_response(method="POST", url=V1_URL, status_code=202, json={"id": "b"})
+    await client.batch.trigger_v2(TWO_ITEMS)
+    await client.batch.trigger_v1(TWO_ITEMS)
+    for request in httpx_mock.get_requests():
+        assert "idempotency-key" not in request.headers
+        assert all("idempotencyKey" not in o for o in item_options(request))

@@ -74,7 +74,7 @@ async def test_replay_by_filter_sends_every_field_with_wire_names(
             "tag": ["vip", "eu"],
             "machine": "small-1x",
             "region": ["eu-central-1"],
-            "from": "2024-01-01T00:00:00Z",
+            "from": "2024-01-01T00:00:00.000Z",
             "to": 1704153600000,
             "bulkAction": "bulk_0",
             "schedule": "sched_1234",

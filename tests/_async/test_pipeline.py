@@ -462,3 +462,245 @@ async def test_other_request_errors_are_wrapped_without_retry(
         await retrying_client.runs.retrieve("run_1")
     assert isinstance(caught.value.__cause__, httpx.DecodingError)
     assert sleeps == []
+
+
+# -- requests that cannot be written, and what exceptions keep -------------------------------
+
+
+def _all_texts(error: BaseException) -> str:
+    """Everything an exception can show: traceback, str, repr, args, along the chain."""
+    import traceback
+
+    try:
+        raise error
+    except BaseException:
+        texts = [traceback.format_exc()]
+    link: BaseException | None = error
+    while link is not None:
+        texts += [str(link), repr(link), repr(link.args)]
+        link = link.__cause__ or link.__context__
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [
+        httpx.LocalProtocolError(f"Illegal header value b'Bearer {SECRET_KEY}'"),
+        httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol 'x://{SECRET_KEY}'"),
+    ],
+    ids=["LocalProtocolError", "UnsupportedProtocol"],
+)
+async def test_a_request_that_cannot_be_written_is_not_retried(
+    exception: Exception,
+    retrying_client: trigger.AsyncClient,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+) -> None:
+    httpx_mock.add_exception(exception, is_reusable=True)
+    with pytest.raises(trigger.UnsendableRequestError) as caught:
+        await retrying_client.runs.retrieve("run_1")
+    error = caught.value
+    assert isinstance(error, trigger.APIConnectionError)
+    assert len(httpx_mock.get_requests()) == 1
+    assert sleeps == []
+    assert type(exception).__name__ in str(error)
+    assert "not retried" in str(error)
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    assert SECRET_KEY not in _all_texts(error)
+    assert "0123456789" not in _all_texts(error)
+
+
+async def test_status_errors_keep_a_masked_request(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(status_code=404, json={"error": "Not found"})
+    with pytest.raises(trigger.NotFoundError) as caught:
+        await client.runs.retrieve("run_1", request_options={"extra_headers": {"x-a": "1"}})
+    error = caught.value
+    assert error.request is not None
+    assert error.request.headers["authorization"] == "Bearer ***"
+    assert error.request.method == "GET"
+    assert error.request.url == RUN_URL
+    assert error.request.headers["x-a"] == "1"
+    assert error.response.request.headers["authorization"] == "Bearer ***"
+    assert error.response.status_code == 404
+    assert error.response.json() == {"error": "Not found"}
+    assert SECRET_KEY not in repr(vars(error))
+
+
+async def test_connection_and_validation_errors_keep_a_masked_request(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_exception(httpx.ReadError("reset"))
+    with pytest.raises(trigger.APIConnectionError) as caught:
+        await client.runs.retrieve("run_1")
+    assert caught.value.request is not None
+    assert caught.value.request.headers["authorization"] == "Bearer ***"
+    cause = caught.value.__cause__
+    assert isinstance(cause, httpx.ReadError)
+    assert cause.request.headers["authorization"] == "Bearer ***"
+    httpx_mock.add_response(json={"id": 5})
+    with pytest.raises(trigger.APIResponseValidationError) as invalid:
+        await client.runs.retrieve("run_1")
+    assert invalid.value.request is not None
+    assert invalid.value.request.headers["authorization"] == "Bearer ***"
+    assert invalid.value.response.request.headers["authorization"] == "Bearer ***"
+
+
+async def test_a_presigned_url_is_masked_in_errors(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    url = "https://bucket.example.com/packets/p.json?X-Amz-Signature=SIGNED&X-Amz-Credential=C"
+    httpx_mock.add_response(status_code=403, text="<Error>AccessDenied</Error>")
+    with pytest.raises(trigger.PermissionDeniedError) as caught:
+        await client.packets.download(url)
+    error = caught.value
+    assert error.request is not None
+    assert str(error.request.url) == "https://bucket.example.com/packets/p.json?***"
+    assert "SIGNED" not in _all_texts(error)
+    httpx_mock.add_exception(httpx.ConnectError("refused"), is_reusable=True)
+    with pytest.raises(trigger.APIConnectionError) as refused:
+        await client.packets.download(url)
+    assert "bucket.example.com:443" in str(refused.value)
+    assert "SIGNED" not in _all_texts(refused.value)
+
+
+async def test_exception_reprs_show_class_and_status(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(status_code=404, json={"error": "Not found"})
+    with pytest.raises(trigger.NotFoundError) as caught:
+        await client.runs.retrieve("run_1")
+    assert repr(caught.value) == "NotFoundError(status=404, message='Not found')"
+    assert caught.value.attempts == 1
+    httpx_mock.add_exception(httpx.ConnectError("refused"))
+    with pytest.raises(trigger.APIConnectionError) as refused:
+        await client.runs.retrieve("run_1")
+    assert repr(refused.value).startswith("APIConnectionError(status=None, message='Connection")
+
+
+async def test_a_half_built_client_has_a_repr() -> None:
+    bare = trigger.AsyncClient.__new__(trigger.AsyncClient)
+    assert repr(bare) == "<AsyncClient (not configured)>"
+    built: list[trigger.AsyncClient] = []
+
+    class Probe(trigger.AsyncClient):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            built.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.raises(ValueError, match="base_url"):
+        Probe(SECRET_KEY, base_url="ftp://example.com")
+    assert repr(built[0]) == "<Probe (not configured)>"
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+async def test_deeply_nested_json_is_an_sdk_error(
+    depth: int, client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    deep = b'{"id":' * depth + b"1" + b"}" * depth
+    httpx_mock.add_response(content=deep, headers={"content-type": "application/json"})
+    with pytest.raises(trigger.APIResponseValidationError) as caught:
+        await client.runs.retrieve("run_1")
+    assert caught.value.raw_body == deep
+    assert caught.value.body == deep.decode()
+    httpx_mock.add_response(status_code=400, content=b'{"error":' + b"[" * depth)
+    with pytest.raises(trigger.BadRequestError) as bad:
+        await client.runs.retrieve("run_1")
+    assert isinstance(bad.value.body, str)
+    assert bad.value.body.startswith('{"error":[[[')
+    httpx_mock.add_response(content=b'{"data":' + b"[" * depth + b"]" * depth + b"}")
+    with pytest.raises(trigger.APIResponseValidationError):
+        await client.runs.list(limit=1)
+
+
+async def test_deeply_nested_json_in_a_raw_response(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    httpx_mock.add_response(content=deep)
+    response = await client.runs.with_raw_response.retrieve("run_1")
+    with pytest.raises(trigger.APIResponseValidationError):
+        response.parse()
+    with pytest.raises(trigger.APIResponseValidationError):
+        response.json()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "1e308"},
+        {"retry-after": "inf"},
+        {"retry-after": "nan"},
+        {"retry-after": "-5"},
+        {"retry-after": "9" * 400},
+        {"retry-after": "Fri, 31 Dec 99999 23:59:59 GMT"},
+        {"retry-after-ms": "1e309"},
+        {"x-ratelimit-reset": "1e308"},
+        {"x-ratelimit-reset": "-1"},
+        {"x-ratelimit-reset": "nan", "retry-after": "garbage"},
+    ],
+)
+async def test_retry_after_is_finite_or_none(
+    headers: dict[str, str], client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    import math
+    import pickle
+
+    httpx_mock.add_response(status_code=429, headers=headers)
+    with pytest.raises(trigger.RateLimitError) as caught:
+        await client.runs.retrieve("run_1")
+    for error in (caught.value, pickle.loads(pickle.dumps(caught.value))):
+        wait = error.retry_after
+        assert wait is None or (math.isfinite(wait) and wait >= 0)
+
+
+async def test_the_size_cap_holds_for_a_mock_transport(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=RETRIEVED_RUN, is_reusable=True)
+    async with trigger.AsyncClient(SECRET_KEY, base_url=BASE_URL, max_response_size=100) as small:
+        with pytest.raises(trigger.ResponseTooLargeError) as caught:
+            await small.runs.retrieve("run_1")
+        assert caught.value.limit == 100
+        assert (await small.with_options(max_response_size=10**6).runs.retrieve("run_1")).id
+
+
+async def test_a_callback_hash_is_masked_in_errors(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    url = f"{BASE_URL}/api/v1/waitpoints/tokens/waitpoint_abc123/callback/SECRETHASH"
+    httpx_mock.add_response(status_code=404, json={"error": "Waitpoint not found"})
+    with pytest.raises(trigger.NotFoundError) as caught:
+        await client.wait.complete_token_via_callback(url)
+    error = caught.value
+    assert error.request is not None
+    assert error.request.url.path == "/api/v1/waitpoints/tokens/waitpoint_abc123/callback/***"
+    assert "SECRETHASH" not in _all_texts(error)
+
+
+async def test_a_url_httpx_cannot_parse_is_unsendable(
+    retrying_client: trigger.AsyncClient, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    url = "https://bucket.example.com:SIGNED/p.json?X-Amz-Signature=SIGNED"
+    with pytest.raises(trigger.UnsendableRequestError) as caught:
+        await retrying_client.packets.download(url)
+    assert "the URL is not valid" in str(caught.value)
+    assert "SIGNED" not in _all_texts(caught.value)
+    assert httpx_mock.get_requests() == []
+    assert sleeps == []
+
+
+async def test_cookies_and_proxy_credentials_are_masked_in_errors(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(status_code=404, json={"error": "Not found"})
+    mine = httpx.AsyncClient(
+        cookies={"session": "COOKIESECRET"}, headers={"Proxy-Authorization": "Basic PROXYSECRET"}
+    )
+    async with trigger.AsyncClient(SECRET_KEY, base_url=BASE_URL, http_client=mine) as client:
+        with pytest.raises(trigger.NotFoundError) as caught:
+            await client.runs.retrieve("run_1")
+    await mine.aclose()
+    request = caught.value.request
+    assert request is not None
+    assert request.headers["cookie"] == "***"
+    assert request.headers["proxy-authorization"] == "***"
+    assert "SECRET" not in repr(request.headers.raw)

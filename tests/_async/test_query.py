@@ -71,8 +71,8 @@ async def test_execute_sends_from_and_to_as_iso_strings(
     assert first == {
         "query": "SELECT 1",
         "scope": "organization",
-        "from": "2024-01-01T00:00:00Z",
-        "to": "2024-01-31T23:59:59+02:00",
+        "from": "2024-01-01T00:00:00.000Z",
+        "to": "2024-01-31T21:59:59.000Z",  # in UTC, as Date.toISOString() writes it
         "format": "json",
     }
     assert second["from"] == "2024-01-01T00:00:00.000Z"

@@ -98,7 +98,7 @@ async def test_create_sends_the_whole_body_and_hides_the_token(
         "externalId": "chat_1234",
         "tags": ["chat:1234"],
         "metadata": {"lastSeenBy": "support"},
-        "expiresAt": "2025-07-01T00:00:00Z",
+        "expiresAt": "2025-07-01T00:00:00.000Z",
     }
     assert session.id == "session_abc123"
     assert session.run_id == "run_def456"

@@ -45,8 +45,8 @@ async def test_create_token_sends_every_option_and_reads_the_jwt_header(
     assert json.loads(request.content) == {
         "idempotencyKey": "approval-user-1234567",
         "idempotencyKeyTTL": "1h",
-        "timeout": "2025-03-01T13:00:00Z",
-        "tags": ["user:1234567"],
+        "timeout": "2025-03-01T13:00:00.000Z",
+        "tags": "user:1234567",  # one tag goes out as given, as from the official client
     }
     assert token.id == "waitpoint_abc123"
     assert token.is_cached is False
@@ -69,6 +69,16 @@ async def test_create_token_without_options_sends_an_empty_object(
     httpx_mock.add_response(json=CREATED_TOKEN)
     await client.wait.create_token()
     assert body_of(httpx_mock) == {}
+
+
+async def test_create_token_keeps_a_tag_list_a_list(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=CREATED_TOKEN, is_reusable=True)
+    await client.wait.create_token(tags=["one"])
+    await client.wait.create_token(tags=("a", "b"))
+    bodies = [json.loads(request.content) for request in httpx_mock.get_requests()]
+    assert bodies == [{"tags": ["one"]}, {"tags": ["a", "b"]}]
 
 
 @pytest.mark.parametrize(
@@ -341,20 +351,45 @@ async def test_callback_keeps_the_base_url_path_prefix(httpx_mock: HTTPXMock) ->
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8765/api/v1/waitpoints/tokens/waitpoint_1/callback/h%2Fx",
+        "https://LOCALHOST/api/v1/waitpoints/tokens/waitpoint_1/callback/h%2Fx",
+        "http://trigger-webapp:3000/api/v1/waitpoints/tokens/waitpoint_1/callback/h%2Fx",
+        "https://trigger.example.com/base/api/v1/waitpoints/tokens/waitpoint_1/callback/h%2Fx",
+    ],
+)
+async def test_callback_urls_naming_the_server_differently_reach_the_base_url(
+    url: str, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The server names itself as its API_ORIGIN says, which need not be how this client
+    # reaches it; the hash needs no key, and the request only ever goes to base_url.
+    caplog.set_level(logging.DEBUG, logger="trigger")
+    httpx_mock.add_response(json={"success": True})
+    async with trigger.AsyncClient(SECRET_KEY, base_url=f"{BASE_URL}/trigger") as client:
+        result = await client.wait.complete_token_via_callback(url, {"ok": True})
+    assert result.success is True
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert str(request.url).startswith(f"{BASE_URL}/trigger/")
+    assert request.url.raw_path == b"/trigger/api/v1/waitpoints/tokens/waitpoint_1/callback/h%2Fx"
+    assert "authorization" not in request.headers
+    assert json.loads(request.content) == {"ok": True}
+    messages = [record.getMessage() for record in caplog.records if record.name == "trigger"]
+    assert any("/callback/***" in message for message in messages)
+    assert all("h%2Fx" not in message for message in messages)
+
+
+@pytest.mark.parametrize(
     ("url", "data", "error", "message"),
     [
         (
-            "https://evil.example/api/v1/waitpoints/tokens/waitpoint_1/callback/h",
+            "ftp://127.0.0.1:8765/api/v1/waitpoints/tokens/waitpoint_1/callback/h",
             None,
             ValueError,
-            "API origin",
+            "http",
         ),
-        (
-            "http://127.0.0.1:9999/api/v1/waitpoints/tokens/waitpoint_1/callback/h",
-            None,
-            ValueError,
-            "API origin",
-        ),
+        ("/api/v1/waitpoints/tokens/waitpoint_1/callback/h", None, ValueError, "http"),
         (f"{BASE_URL}/api/v1/waitpoints/tokens/waitpoint_1/complete", None, ValueError, "callback"),
         (
             f"{BASE_URL}/api/v1/waitpoints/tokens/waitpoint_1/callback/",

@@ -73,7 +73,7 @@ def test_replay_by_filter_sends_every_field_with_wire_names(
             "tag": ["vip", "eu"],
             "machine": "small-1x",
             "region": ["eu-central-1"],
-            "from": "2024-01-01T00:00:00Z",
+            "from": "2024-01-01T00:00:00.000Z",
             "to": 1704153600000,
             "bulkAction": "bulk_0",
             "schedule": "sched_1234",
@@ -281,7 +281,7 @@ def test_poll_times_out(
         clock[0] += seconds
 
     monkeypatch.setattr(_retry, "sleep", advancing_sleep)
-    monkeypatch.setattr("trigger._async.resources.bulk_actions.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("trigger._sync.resources.bulk_actions.time.monotonic", lambda: clock[0])
     httpx_mock.add_response(json=PENDING_BULK_ACTION, is_reusable=True)
     with pytest.raises(trigger.PollTimeoutError, match="bulk_1234") as caught:
         client.runs.bulk.poll("bulk_1234", interval=2, timeout=5)

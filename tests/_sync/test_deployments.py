@@ -114,7 +114,7 @@ def test_list_sends_plain_filters_and_decodes_rows(
     assert request.method == "GET"
     assert request.url.path == "/api/v1/deployments"
     assert request.url.query.decode() == (
-        "status=DEPLOYED&from=2025-01-01T00%3A00%3A00Z&to=2025-02-01T00%3A00%3A00Z"
+        "status=DEPLOYED&from=2025-01-01T00%3A00%3A00.000Z&to=2025-02-01T00%3A00%3A00Z"
         "&page%5Bsize%5D=10&page%5Bafter%5D=cm7p0x1yz0000abcd"
     )
     assert request.content == b""
@@ -200,7 +200,7 @@ def test_retrieve_decodes_a_detail(client: trigger.Client, httpx_mock: HTTPXMock
     integration = deployment.integration_deployments[0]
     assert integration.commit_sha == "0f1e2d3c4b5a"
     assert integration.created_at == datetime(2025, 2, 28, 10, 1, tzinfo=timezone.utc)
-    assert deployment.to_dict()["commitSHA"] == "0f1e2d3c4b5a"
+    assert deployment.to_dict(wire_names=True)["commitSHA"] == "0f1e2d3c4b5a"
 
 
 def test_retrieve_a_minimal_detail(client: trigger.Client, httpx_mock: HTTPXMock) -> None:

@@ -192,7 +192,7 @@ def test_upload_sends_variables_as_an_object(client: trigger.Client, httpx_mock:
         override=True,
         is_secret=False,
         parent_variables={"SHARED": "x"},
-        source="python",
+        source={"type": "integration", "integration": "python"},
     )
     assert [body(r) for r in httpx_mock.get_requests()] == [
         {"variables": {"SLACK_API_KEY": "slack_key_1234"}, "override": False},
@@ -201,7 +201,7 @@ def test_upload_sends_variables_as_an_object(client: trigger.Client, httpx_mock:
             "override": True,
             "isSecret": False,
             "parentVariables": {"SHARED": "x"},
-            "source": "python",
+            "source": {"type": "integration", "integration": "python"},
         },
     ]
 
@@ -369,8 +369,22 @@ def test_a_missing_variable_is_a_not_found_error(
             "upload",
             ("proj_1", "dev"),
             {"variables": {"A": "1"}, "source": ""},
+            TypeError,
+            "source",
+        ),
+        (
+            "upload",
+            ("proj_1", "dev"),
+            {"variables": {"A": "1"}, "source": {"type": "user", "userId": "u"}},
             ValueError,
             "source",
+        ),
+        (
+            "upload",
+            ("proj_1", "dev"),
+            {"variables": {"A": "1"}, "source": {"type": "user", "user_id": ""}},
+            ValueError,
+            "user_id",
         ),
         ("upload_dotenv", ("proj_1", "dev"), {}, ValueError, "path or text"),
         (

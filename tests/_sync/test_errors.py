@@ -45,7 +45,7 @@ def test_list_sends_every_filter_at_the_top_level(
         "filter%5BtaskIdentifier%5D=sync-customer%2Csend-email"
         "&filter%5Bversion%5D=20240523.1&filter%5Bstatus%5D=unresolved%2Cignored"
         "&filter%5Bsearch%5D=Cannot+read+properties"
-        "&filter%5Bfrom%5D=2024-05-01T00%3A00%3A00Z&filter%5Bto%5D=1716465600000"
+        "&filter%5Bfrom%5D=2024-05-01T00%3A00%3A00.000Z&filter%5Bto%5D=1716465600000"
         "&page%5Bsize%5D=50&page%5Bbefore%5D=error_1"
     )
     assert request.content == b""

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import msgspec
 import pytest
@@ -92,7 +93,11 @@ def test_list_with_a_personal_access_token_uses_the_project_route(
         (SECRET_KEY, {"project_ref": "proj_1"}, "project_ref is only accepted"),
         (SECRET_KEY, {"after": "a", "before": "b"}, "after or before"),
         (SECRET_KEY, {"limit": 0}, "limit"),
+        (SECRET_KEY, {"limit": 101}, "limit"),
         (SECRET_KEY, {"status": 3}, "status"),
+        (SECRET_KEY, {"status": "failed"}, r"status has unknown value\(s\) \['failed'\]"),
+        (SECRET_KEY, {"status": ["COMPLETED", "DONE"]}, "DONE"),
+        (SECRET_KEY, {"status": "PENDING"}, "PENDING"),
         (SECRET_KEY, {"from_": datetime(2024, 1, 1)}, "timezone-aware"),
         (SECRET_KEY, {"queue": {"type": "bogus", "name": "x"}}, r"queue\['type'\]"),
     ],
@@ -103,6 +108,46 @@ def test_list_rejects_bad_input_before_sending(
     with trigger.Client(key, base_url=BASE_URL) as bad_client:
         with pytest.raises((ValueError, TypeError), match=message):
             bad_client.runs.list(**kwargs)  # type: ignore[arg-type]
+    assert httpx_mock.get_requests() == []
+
+
+def test_list_accepts_every_current_and_legacy_status_and_the_largest_page(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=page([]))
+    statuses = sorted(trigger.RUN_STATUSES | trigger.LEGACY_RUN_STATUSES)
+    client.runs.list(status=statuses, limit=100)  # type: ignore[arg-type]
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.url.params["filter[status]"] == ",".join(statuses)
+    assert request.url.params["page[size]"] == "100"
+    # The filter names the server accepts for API version 2025-07-16 (current and legacy).
+    assert set(statuses) == {
+        *("PENDING_VERSION", "DELAYED", "QUEUED", "DEQUEUED", "EXECUTING", "WAITING"),
+        *("COMPLETED", "CANCELED", "FAILED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED"),
+        *("TIMED_OUT", "WAITING_FOR_DEPLOY", "REATTEMPTING", "FROZEN", "INTERRUPTED"),
+    }
+    assert trigger.FINAL_RUN_STATUSES - {"INTERRUPTED"} <= trigger.RUN_STATUSES
+
+
+@pytest.mark.parametrize(
+    "make_list",
+    [
+        lambda c, limit: c.runs.list(limit=limit),
+        lambda c, limit: c.runs.bulk.list(limit=limit),
+        lambda c, limit: c.errors.list(limit=limit),
+        lambda c, limit: c.sessions.list(limit=limit),
+        lambda c, limit: c.wait.list_tokens(limit=limit),
+        lambda c, limit: c.deployments.list(limit=limit),
+    ],
+    ids=["runs", "bulk_actions", "errors", "sessions", "waitpoint_tokens", "deployments"],
+)
+@pytest.mark.parametrize("limit", [0, 101, 1000])
+def test_every_cursor_list_refuses_page_sizes_outside_1_to_100(
+    make_list: Any, limit: int, client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    with pytest.raises(ValueError, match=r"limit must be (>= 1|<= 100)"):
+        make_list(client, limit)
     assert httpx_mock.get_requests() == []
 
 
@@ -135,6 +180,24 @@ def test_pages_walk_forward_and_back_with_only_one_cursor(
     assert [run.id for run in back.data] == [LISTED_RUN["id"]]
     keys = {r.headers["x-trigger-request-idempotency-key"] for r in httpx_mock.get_requests()}
     assert len(keys) == 3, "each page fetch is a new call with a new key"
+
+
+def test_a_page_fetched_backwards_is_newest_first_like_the_others(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    # The real server answers page[before] pages oldest first; the SDK restores the order.
+    newer, older = {**LISTED_RUN, "id": "run_b"}, {**LISTED_RUN, "id": "run_a"}
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs?page%5Bsize%5D=2&page%5Bafter%5D=c2",
+        json=page([{**LISTED_RUN, "id": "run_0"}], previous="c1"),
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs?page%5Bsize%5D=2&page%5Bbefore%5D=c1",
+        json=page([older, newer], next="c2"),
+    )
+    following = client.runs.list(limit=2, after="c2")
+    back = following.get_previous_page()
+    assert [run.id for run in back.data] == ["run_b", "run_a"]
 
 
 def test_iterating_a_list_walks_every_page(client: trigger.Client, httpx_mock: HTTPXMock) -> None:
@@ -220,6 +283,125 @@ def test_replay_and_cancel_send_no_body(client: trigger.Client, httpx_mock: HTTP
     assert [r.content for r in httpx_mock.get_requests()] == [b"", b""]
 
 
+def test_replay_sends_its_options_as_the_official_client_does(
+    client: trigger.Client, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TRIGGER_VERSION pins triggers, not replays: it must not turn into a version here.
+    monkeypatch.setenv("TRIGGER_VERSION", "20240101.1")
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE_URL}/api/v1/runs/run_1/replay", json={"id": "run_new"}
+    )
+    replayed = client.runs.replay(
+        "run_1",
+        payload={"hello": "again", "at": datetime(2024, 6, 1, tzinfo=timezone.utc)},
+        tags=["replayed"],
+        metadata={"source": "replay"},
+        queue="shared",
+        concurrency_key=42,
+        machine="large-1x",
+        delay="10m",
+        ttl=3600,
+        idempotency_key="replay-1",
+        max_attempts=2,
+    )
+    assert replayed.id == "run_new"
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["content-type"] == "application/json"
+    body = msgspec.json.decode(request.content)
+    # The official 4.8.3 client's key order: payload first, payloadType last.
+    assert list(body) == [
+        "payload",
+        "tags",
+        "metadata",
+        "queue",
+        "concurrencyKey",
+        "machine",
+        "delay",
+        "ttl",
+        "idempotencyKey",
+        "maxAttempts",
+        "payloadType",
+    ]
+    document = msgspec.json.decode(body.pop("payload"))  # a superjson string, as in trigger
+    assert document["json"] == {"hello": "again", "at": "2024-06-01T00:00:00.000Z"}
+    assert document["meta"]["values"] == {"at": ["Date"]}
+    assert body == {
+        "tags": ["replayed"],
+        "metadata": {"source": "replay"},
+        "queue": "shared",
+        "concurrencyKey": "42",
+        "machine": "large-1x",
+        "delay": "10m",
+        "ttl": 3600,
+        "idempotencyKey": "replay-1",
+        "maxAttempts": 2,
+        "payloadType": "application/super+json",
+    }
+
+
+def test_replay_sends_the_other_options_and_plain_json_payloads(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", json={"id": "run_new"})
+    client.runs.replay(
+        "run_1",
+        payload=[1, "two"],
+        version="20240523.2",
+        region="eu-central-1",
+        delay=datetime(2030, 1, 1, tzinfo=timezone.utc),
+        ttl=timedelta(minutes=5),
+        idempotency_key_ttl="1h",
+        max_duration=300,
+        priority=10,
+    )
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert msgspec.json.decode(request.content) == {
+        "payload": [1, "two"],
+        "version": "20240523.2",
+        "region": "eu-central-1",
+        "delay": "2030-01-01T00:00:00.000Z",
+        "ttl": 300,
+        "idempotencyKeyTTL": "1h",
+        "maxDuration": 300,
+        "priority": 10,
+        "payloadType": "application/json",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"machine": "huge"}, ValueError, "machine"),
+        ({"max_attempts": 0}, ValueError, "max_attempts"),
+        ({"tags": [f"t{i}" for i in range(11)]}, ValueError, "tags"),
+        ({"tags": ["x" * 129]}, ValueError, "tags"),
+        ({"idempotency_key": "k" * 2049}, ValueError, "idempotency_key"),
+        ({"idempotency_key": ["a", "b"]}, TypeError, "idempotency_key"),
+        ({"queue": ""}, ValueError, "queue"),
+        ({"queue": {"name": "shared"}}, TypeError, "queue"),
+        ({"delay": "soon"}, ValueError, "delay"),
+        ({"delay": datetime(2030, 1, 1)}, ValueError, "delay"),
+        ({"ttl": -1}, ValueError, "ttl"),
+        ({"metadata": ["not", "a", "mapping"]}, TypeError, "metadata"),
+        ({"payload": b"raw bytes"}, TypeError, "payload"),
+        ({"priority": float("nan")}, ValueError, "priority"),
+        ({"version": ""}, ValueError, "version"),
+    ],
+)
+def test_replay_refuses_bad_options_before_sending(
+    kwargs: dict[str, object],
+    error: type[Exception],
+    message: str,
+    client: trigger.Client,
+    httpx_mock: HTTPXMock,
+) -> None:
+    with pytest.raises(error, match=message):
+        client.runs.replay("run_1", **kwargs)  # type: ignore[arg-type]
+    assert httpx_mock.get_requests() == []
+
+
 def test_reschedule_takes_a_duration_or_a_datetime(
     client: trigger.Client, httpx_mock: HTTPXMock
 ) -> None:
@@ -232,7 +414,7 @@ def test_reschedule_takes_a_duration_or_a_datetime(
     client.runs.reschedule("run_1", delay="1h")
     client.runs.reschedule("run_1", delay=datetime(2030, 1, 1, tzinfo=timezone.utc))
     bodies = [msgspec.json.decode(r.content) for r in httpx_mock.get_requests()]
-    assert bodies == [{"delay": "1h"}, {"delay": "2030-01-01T00:00:00Z"}]
+    assert bodies == [{"delay": "1h"}, {"delay": "2030-01-01T00:00:00.000Z"}]
     with pytest.raises(ValueError, match="delay"):
         client.runs.reschedule("run_1", delay="")
 
@@ -347,23 +529,166 @@ def test_events_trace_and_span(client: trigger.Client, httpx_mock: HTTPXMock) ->
     assert span.duration_ms == 3.5
 
 
-def test_result_is_none_while_unfinished(client: trigger.Client, httpx_mock: HTTPXMock) -> None:
+def test_result_of_the_endpoint_is_returned_as_it_is(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
     httpx_mock.add_response(
         url=f"{BASE_URL}/api/v1/runs/run_1/result",
         json={
-            "ok": True,
+            "ok": False,
             "id": "run_1",
-            "output": '{"sent":true}',
-            "outputType": "application/json",
+            "taskIdentifier": "send-email",
+            "error": {"type": "INTERNAL_ERROR", "code": "TASK_RUN_CANCELLED"},
         },
     )
-    httpx_mock.add_response(
-        url=f"{BASE_URL}/api/v1/runs/run_2/result", status_code=404, json={"error": "Not found"}
-    )
     result = client.runs.result("run_1")
-    assert result is not None and result.ok
+    assert result is not None and not result.ok
+    assert result.error is not None and result.error.code == "TASK_RUN_CANCELLED"
+    assert len(httpx_mock.get_requests()) == 1, "no retrieve when the endpoint answers"
+
+
+RESULT_404 = {"error": "Run either doesn't exist or is not finished"}
+
+
+def test_result_of_a_completed_run_is_built_from_the_run(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    # The current server answers 404 for every finished COMPLETED or FAILED run.
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_1234/result", status_code=404, json=RESULT_404
+    )
+    httpx_mock.add_response(url=f"{BASE_URL}/api/v3/runs/run_1234", json=RETRIEVED_RUN)
+    result = client.runs.result("run_1234")
+    assert result is not None
+    assert result.ok and result.id == "run_1234"
+    assert result.output_type == "application/json"
     assert result.json_output() == {"sent": True}
-    assert client.runs.result("run_2") is None
+    assert result.error is None
+    assert result.task_identifier == "send-email"
+    assert result.usage is not None and result.usage.duration_ms == 4000
+    assert [r.url.path for r in httpx_mock.get_requests()] == [
+        "/api/v1/runs/run_1234/result",
+        "/api/v3/runs/run_1234",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        (
+            "FAILED",
+            {"name": "TypeError", "message": "x is undefined", "stackTrace": "at run()"},
+            {
+                "type": "BUILT_IN_ERROR",
+                "name": "TypeError",
+                "message": "x is undefined",
+                "stackTrace": "at run()",
+            },
+        ),
+        (
+            "EXPIRED",
+            {"message": "Run expired because the TTL (10m) was reached"},
+            {
+                "type": "STRING_ERROR",
+                "message": "Run expired because the TTL (10m) was reached",
+                "raw": "Run expired because the TTL (10m) was reached",
+            },
+        ),
+        (
+            "CANCELED",
+            {"message": "Canceled by user"},
+            {"type": "INTERNAL_ERROR", "code": "TASK_RUN_CANCELLED"},
+        ),
+        ("CRASHED", None, None),
+    ],
+)
+def test_result_of_a_failed_run_is_built_from_the_run(
+    status: str,
+    error: dict[str, str] | None,
+    expected: dict[str, str] | None,
+    client: trigger.Client,
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_1234/result", status_code=404, json=RESULT_404
+    )
+    run = {**RETRIEVED_RUN, "status": status, "output": None, "error": error}
+    httpx_mock.add_response(url=f"{BASE_URL}/api/v3/runs/run_1234", json=run)
+    result = client.runs.result("run_1234")
+    assert result is not None and not result.ok
+    assert result.output is None and result.output_type is None
+    assert msgspec.to_builtins(result.error) == expected
+
+
+@pytest.mark.parametrize("status", ["QUEUED", "EXECUTING", "WAITING", "DELAYED"])
+def test_result_is_none_while_unfinished(
+    status: str, client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_1234/result", status_code=404, json=RESULT_404
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_1234",
+        json={**RETRIEVED_RUN, "status": status, "output": None},
+    )
+    assert client.runs.result("run_1234") is None
+
+
+def test_result_of_an_unknown_run_is_none(client: trigger.Client, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_x/result", status_code=404, json=RESULT_404
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_x", status_code=404, json={"error": "Not found"}
+    )
+    assert client.runs.result("run_x") is None
+
+
+def test_result_does_not_wait_out_retries_for_an_unknown_run(
+    retrying_client: trigger.Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_x/result", status_code=404, json=RESULT_404
+    )
+    # The retrieve 404 asks for retries (a new run may not be visible yet): no use here.
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_x",
+        status_code=404,
+        json={"error": "Not found"},
+        headers={"x-should-retry": "true"},
+    )
+    assert retrying_client.runs.result("run_x") is None
+    assert sleeps == []
+    assert len(httpx_mock.get_requests()) == 2
+
+
+def test_result_retries_a_transient_failure_of_its_retrieve(
+    retrying_client: trigger.Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_1234/result", status_code=404, json=RESULT_404
+    )
+    httpx_mock.add_response(url=f"{BASE_URL}/api/v3/runs/run_1234", status_code=503)
+    httpx_mock.add_response(url=f"{BASE_URL}/api/v3/runs/run_1234", json=RETRIEVED_RUN)
+    result = retrying_client.runs.result("run_1234")
+    assert result is not None and result.ok
+    assert len(httpx_mock.get_requests()) == 3
+
+
+def test_result_raises_a_final_error_of_its_retrieve(
+    retrying_client: trigger.Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/runs/run_1234/result", status_code=404, json=RESULT_404
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_1234",
+        status_code=403,
+        json={"error": "Unauthorized"},
+    )
+    with pytest.raises(trigger.PermissionDeniedError):
+        retrying_client.runs.result("run_1234")
+    assert sleeps == [] and len(httpx_mock.get_requests()) == 2
 
 
 def test_poll_waits_until_final(
@@ -387,7 +712,7 @@ def test_poll_times_out(
         clock[0] += seconds
 
     monkeypatch.setattr(_retry, "sleep", advancing_sleep)
-    monkeypatch.setattr("trigger._async.resources.runs.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("trigger._sync.resources.runs.time.monotonic", lambda: clock[0])
     httpx_mock.add_response(json={**RETRIEVED_RUN, "status": "EXECUTING"}, is_reusable=True)
     with pytest.raises(trigger.PollTimeoutError) as caught:
         client.runs.poll("run_1234", interval=1, timeout=3)

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -129,7 +131,7 @@ def test_trigger_sends_superjson_for_dates_and_sets(
     # What superjson.stringify gives for {when: new Date(...), items: [1, 2]}.
     document = (
         '{"json":{"when":"2030-01-01T00:00:00.000Z","items":[1,2]},'
-        '"meta":{"values":{"when":["Date"]},"v":1}}'
+        '"meta":{"values":{"when":["Date"]}}}'
     )
     assert body_of(request) == {
         "payload": document,
@@ -154,11 +156,14 @@ def test_raw_and_list_keys_give_the_same_idempotency_key(
     client.tasks.trigger("send-email", idempotency_key="order-42")
     client.tasks.trigger("send-email", idempotency_key=["order", "42"])
     client.tasks.trigger("send-email", idempotency_key=client.idempotency_keys.create("order-42"))
+    client.tasks.trigger("send-email", idempotency_key=ORDER_42)
     options = [body_of(r)["options"] for r in httpx_mock.get_requests()]
-    assert [o["idempotencyKey"] for o in options] == [ORDER_42] * 3
+    assert [o["idempotencyKey"] for o in options] == [ORDER_42] * 4
     assert options[0]["idempotencyKeyOptions"] == {"key": "order-42", "scope": "run"}
     assert options[1]["idempotencyKeyOptions"] == {"key": "order-42", "scope": "run"}
-    assert "idempotencyKeyOptions" not in options[2]  # already hashed: the parts are unknown
+    # create() remembers where its hash came from; a bare hash has no known origin.
+    assert options[2]["idempotencyKeyOptions"] == {"key": "order-42", "scope": "run"}
+    assert "idempotencyKeyOptions" not in options[3]
 
 
 def test_trigger_version_env_var_locks_the_version(
@@ -489,6 +494,164 @@ def test_bad_reset_input_is_refused_before_sending(
     assert httpx_mock.get_requests() == []
 
 
+def test_a_created_key_sends_its_user_key_and_scope(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1"}, is_reusable=True)
+    keys = client.idempotency_keys
+    global_key = keys.create(["order", "42"], scope="global")
+    attempt_key = keys.create("order-42", scope="attempt", parent_run_id="run_a", attempt_number=2)
+    client.tasks.trigger("send-email", idempotency_key=global_key)
+    client.tasks.trigger("send-email", idempotency_key=attempt_key)
+    first, second = (body_of(r)["options"] for r in httpx_mock.get_requests())
+    # The official client's wire: the hash, and {key, scope} as given to create().
+    assert first["idempotencyKey"] == ORDER_42
+    assert first["idempotencyKeyOptions"] == {"key": "order-42", "scope": "global"}
+    assert second["idempotencyKey"] == hashlib.sha256(b"order-42-run_a-2").hexdigest()
+    assert second["idempotencyKeyOptions"] == {"key": "order-42", "scope": "attempt"}
+
+
+def test_a_created_key_is_the_hex_string_and_survives_a_pickle(
+    client: trigger.Client,
+) -> None:
+    key = client.idempotency_keys.create("order-42", scope="global")
+    assert key == ORDER_42 and hash(key) == hash(ORDER_42) and isinstance(key, str)
+    assert (key.user_key, key.scope) == ("order-42", "global")
+    assert repr(key) == repr(ORDER_42)
+    again = pickle.loads(pickle.dumps(key))
+    assert again == key and (again.user_key, again.scope) == ("order-42", "global")
+
+
+def test_a_created_key_is_reset_as_it_is(client: trigger.Client, httpx_mock: HTTPXMock) -> None:
+    key = client.idempotency_keys.create("order-42", scope="global")
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE_URL}/api/v1/idempotencyKeys/{ORDER_42}/reset",
+        status_code=404,
+        json={"error": "not found"},
+    )
+    with pytest.raises(trigger.NotFoundError):
+        client.idempotency_keys.reset("send-email", key)
+    assert len(httpx_mock.get_requests()) == 1  # a key create() made is never re-hashed
+
+
+@pytest.mark.parametrize("ttl", ["1h30m", "2w", "1.5h", "90", "1 h", timedelta(seconds=1.5)])
+def test_a_ttl_the_server_would_ignore_is_refused(
+    ttl: Any, client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    # The server honours only <number><s|m|h|d>; anything else silently becomes 30 days.
+    with pytest.raises(ValueError, match="idempotency_key_ttl"):
+        client.tasks.trigger("send-email", idempotency_key="k", idempotency_key_ttl=ttl)
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("ttl", "sent"),
+    [
+        ("45s", "45s"),
+        ("7d", "7d"),
+        (timedelta(minutes=90), "90m"),
+        (timedelta(hours=48), "2d"),
+        (timedelta(seconds=61), "61s"),
+    ],
+)
+def test_ttls_go_out_in_the_form_the_server_reads(
+    ttl: Any, sent: str, client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1"})
+    client.tasks.trigger("send-email", idempotency_key="k", idempotency_key_ttl=ttl, delay="1h30m")
+    options = body_of(httpx_mock.get_request())["options"]
+    assert options["idempotencyKeyTTL"] == sent
+    assert options["delay"] == "1h30m"  # delays keep their richer grammar
+
+
+# -- the key a call gives its retries ---------------------------------------------------------
+
+
+@pytest.fixture
+def retrying(httpx_mock: HTTPXMock) -> Iterator[trigger.Client]:
+    """A client that retries (quickly), so triggers carry the call's own key."""
+    retry = trigger.RetryOptions(max_attempts=3, min_timeout=0.001, max_timeout=0.001)
+    with trigger.Client(SECRET_KEY, base_url=BASE_URL, retry=retry) as client:
+        yield client
+
+
+def test_a_trigger_without_a_key_gets_the_calls_own(
+    retrying: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("lost"), method="POST", url=TRIGGER_URL)
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1", "isCached": True})
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_2"})
+    result = retrying.tasks.trigger("send-email", {"n": 1}, tags="t")
+    second = retrying.tasks.trigger("send-email", {"n": 1}, tags="t")
+    first_try, retry, other = httpx_mock.get_requests()
+    header = first_try.headers["x-trigger-request-idempotency-key"]
+    options = body_of(first_try)["options"]
+    assert options["idempotencyKey"] == f"request-{header}"
+    assert options["idempotencyKeyTTL"] == "24h"
+    assert "idempotencyKeyOptions" not in options  # no key of the caller's to show
+    assert body_of(retry) == body_of(first_try)
+    assert retry.headers["x-trigger-request-idempotency-key"] == header
+    # The run found by the call's own key was started by this call: not cached for it.
+    assert (result.id, result.is_cached) == ("run_1", False)
+    # Another call is another run: its key is its own.
+    assert body_of(other)["options"]["idempotencyKey"] != options["idempotencyKey"]
+    assert second.id == "run_2"
+
+
+def test_a_callers_key_and_ttl_are_left_alone(
+    retrying: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1", "isCached": True})
+    result = retrying.tasks.trigger(
+        "send-email", idempotency_key="order-42", idempotency_key_ttl="5m"
+    )
+    options = body_of(httpx_mock.get_request())["options"]
+    assert (options["idempotencyKey"], options["idempotencyKeyTTL"]) == (ORDER_42, "5m")
+    assert result.is_cached is True  # the caller's key found an earlier run
+
+
+def test_a_request_key_of_the_callers_makes_repeated_calls_one_run(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    # Even with retries off: the header promises it, the server no longer keeps it.
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1"}, is_reusable=True)
+    for _ in range(2):
+        client.tasks.trigger(
+            "send-email", idempotency_key_ttl="1m", request_options={"idempotency_key": "op-7"}
+        )
+    sent = [body_of(r)["options"] for r in httpx_mock.get_requests()]
+    assert [(o["idempotencyKey"], o["idempotencyKeyTTL"]) for o in sent] == [
+        ("request-op-7", "24h")
+    ] * 2
+
+
+def test_one_attempt_only_adds_no_key(
+    client: trigger.Client, retrying: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1"}, is_reusable=True)
+    client.tasks.trigger("send-email")  # a client with max_attempts=1
+    retrying.tasks.trigger("send-email", request_options={"max_attempts": 1})
+    for request in httpx_mock.get_requests():
+        assert "idempotencyKey" not in body_of(request)["options"]
+
+
+def test_a_raw_trigger_reports_the_calls_own_run_as_new(
+    retrying: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=TRIGGER_URL, json={"id": "run_1", "isCached": True})
+    response = retrying.tasks.with_raw_response.trigger("send-email")
+    assert response.parse().is_cached is False
+
+
+def test_a_bad_request_key_is_refused_before_sending(
+    retrying: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    with pytest.raises(ValueError, match="idempotency_key"):
+        retrying.tasks.trigger("send-email", request_options={"idempotency_key": "a\nb"})
+    assert httpx_mock.get_requests() == []
+
+
 # -- batch trigger of one task ---------------------------------------------------------------
 
 
@@ -572,4 +735,32 @@ def test_values_json_would_change_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         client.tasks.trigger("send-email", {"n": 1}, **kwargs)
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, ttl: c.tasks.trigger("t", idempotency_key="k", idempotency_key_ttl=ttl),
+        lambda c, ttl: c.tasks.batch_trigger(
+            "t", [{}], idempotency_key="k", idempotency_key_ttl=ttl
+        ),
+        lambda c, ttl: c.batch.trigger(
+            [{"task": "t"}], idempotency_key="k", idempotency_key_ttl=ttl
+        ),
+        lambda c, ttl: c.batch.trigger([{"task": "t", "options": {"idempotency_key_ttl": ttl}}]),
+        lambda c, ttl: c.batch.stream_items("b", [{"task": "t"}], idempotency_key_ttl=ttl),
+        lambda c, ttl: c.batch.trigger_v1([{"task": "t", "options": {"idempotency_key_ttl": ttl}}]),
+        lambda c, ttl: c.batch.trigger_v2([{"task": "t", "options": {"idempotency_key_ttl": ttl}}]),
+        lambda c, ttl: c.batch.trigger_task_v1("t", [{"options": {"idempotency_key_ttl": ttl}}]),
+        lambda c, ttl: c.wait.create_token(idempotency_key="k", idempotency_key_ttl=ttl),
+        lambda c, ttl: c.runs.replay("run_1", idempotency_key="k", idempotency_key_ttl=ttl),
+    ],
+)
+@pytest.mark.parametrize("ttl", ["1h30m", "2w", timedelta(milliseconds=1500)])
+def test_every_call_refuses_a_ttl_the_server_would_ignore(
+    call: Any, ttl: Any, client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    with pytest.raises(ValueError, match="idempotency_key_ttl"):
+        call(client, ttl)
     assert httpx_mock.get_requests() == []

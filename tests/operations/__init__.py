@@ -1,6 +1,7 @@
 """The project's own list of every management API operation, and how each is called.
 
-`EXPECTED` is copied from the API fact sheet (the project cannot read it at test time).
+`EXPECTED` is copied from the API fact sheets (SURFACE.md and its 4.8 companion; the project
+cannot read them at test time).
 Each resource group adds an `Op` per operation in its own module here; `test_operations.py`
 fails when an operation has no call, or a call does not reach its endpoint, in either client.
 """
@@ -56,6 +57,12 @@ EXPECTED: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/queues/{queueParam}/pause"),
         ("POST", "/api/v1/queues/{queueParam}/concurrency/override"),
         ("POST", "/api/v1/queues/{queueParam}/concurrency/reset"),
+        # named concurrency limits (official SDK 4.8)
+        ("GET", "/api/v1/concurrency-limits"),
+        ("GET", "/api/v1/concurrency-limits/{name}"),
+        ("POST", "/api/v1/concurrency-limits/{name}/override"),
+        ("POST", "/api/v1/concurrency-limits/{name}/pause"),
+        ("POST", "/api/v1/concurrency-limits/{name}/reset"),
         # schedules
         ("POST", "/api/v1/schedules"),
         ("GET", "/api/v1/schedules"),

@@ -9,6 +9,8 @@ from tests.operations import Op
 ITEMS = [{"task": "send-email", "payload": {"to": "a@example.com"}}]
 CREATED = {"id": "batch_1", "runCount": 1, "isCached": False}
 SEALED = {"id": "batch_1", "itemsAccepted": 1, "itemsDeduplicated": 0, "sealed": True}
+# What the server answers a new v2 batch (RunEngineBatchTriggerService.call).
+V2_BATCH = {"id": "batch_1", "isCached": False, "idempotencyKey": "key-1", "runCount": 1}
 BATCH = {"id": "batch_1", "status": "COMPLETED", "runCount": 1, "runs": ["run_1"]}
 
 
@@ -36,7 +38,7 @@ OPERATIONS = [
         "POST",
         "/api/v2/tasks/batch",
         lambda c: c.batch.trigger_v2(ITEMS),
-        {"id": "batch_1", "runCount": 1},
+        V2_BATCH,
     ),
     Op("POST", "/api/v3/batches", lambda c: c.batch.create(1), CREATED),
     Op("POST", "/api/v3/batches/{batchId}/items", lambda c: c.batch.trigger(ITEMS), two_phase),
@@ -46,6 +48,6 @@ OPERATIONS = [
         "GET",
         "/api/v1/batches/{batchId}/results",
         lambda c: c.batch.results("batch_1"),
-        {"id": "batch_1", "items": []},
+        {"id": "batch_1", "items": [{"ok": True, "id": "run_1", "outputType": "application/json"}]},
     ),
 ]

@@ -21,6 +21,7 @@ QUEUE: dict[str, Any] = {
         "overriddenAt": None,
         "overriddenBy": None,
     },
+    "releaseConcurrencyOnWaitpoint": True,
 }
 
 QUEUE_PAGE: dict[str, Any] = {

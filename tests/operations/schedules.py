@@ -21,7 +21,10 @@ SCHEDULE: dict[str, Any] = {
     "timezone": "America/New_York",
     # The spec's example is an unquoted date-time: a string here, as the server sends it.
     "nextRun": "2024-04-01T00:00:00Z",
-    "environments": [{"id": "cl1234env", "type": "PRODUCTION", "userName": None}],
+    # As create and update send them; list sends slug (and branchName) instead of shortcode.
+    "environments": [
+        {"id": "cl1234env", "shortcode": "x7k2", "type": "PRODUCTION", "userName": None}
+    ],
 }
 
 SCHEDULE_PAGE: dict[str, Any] = {

@@ -18,6 +18,7 @@ WAITING_TOKEN: dict[str, Any] = {
     "idempotencyKey": "approval-user-1234567",
     "idempotencyKeyExpiresAt": "2025-03-02T12:00:00.000Z",
     "timeoutAt": "2025-03-01T13:00:00.000Z",
+    "completedAfter": "2025-03-01T13:00:00.000Z",
     "tags": ["user:1234567", "org:9876543"],
     "createdAt": "2025-03-01T12:00:00.000Z",
 }

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from trigger import _retry
+from trigger import _attempt, _retry
 from trigger._async.pagination import AsyncCursorPage, AsyncOffsetPage
 from trigger._config import (
     ClientConfig,
@@ -22,7 +22,14 @@ from trigger._config import (
     request_idempotency_key,
 )
 from trigger._constants import DEFAULT_TIMEOUT, IDEMPOTENCY_HEADER
-from trigger._exceptions import APIConnectionError, APITimeoutError, status_error
+from trigger._exceptions import (
+    APIError,
+    ResponseTooLargeError,
+    connection_error,
+    redact_request,
+    status_error,
+    unsendable_error,
+)
 from trigger._models import ENCODER, decoder
 from trigger._paginator import AsyncPaginator, async_first_page
 from trigger._paging import PageSpec
@@ -33,6 +40,7 @@ from trigger._types import NOT_GIVEN, RequestOptions, TimeoutTypes
 if TYPE_CHECKING:
     from trigger._async.resources.auth import AsyncAuth
     from trigger._async.resources.batch import AsyncBatch
+    from trigger._async.resources.concurrency_limits import AsyncConcurrencyLimits
     from trigger._async.resources.deployments import AsyncDeployments
     from trigger._async.resources.envvars import AsyncEnvVars
     from trigger._async.resources.errors import AsyncErrors
@@ -54,6 +62,15 @@ logger = logging.getLogger("trigger")
 
 _NO_BODY: Any = object()
 
+# Requests that cannot be built or written (a header value httpx or h11 refuses, a URL it
+# cannot send to): retrying cannot help, and their messages quote the offending value.
+_UNSENDABLE = (
+    UnicodeEncodeError,
+    httpx.InvalidURL,
+    httpx.LocalProtocolError,
+    httpx.UnsupportedProtocol,
+)
+
 
 class AsyncClient:
     """Client of the Trigger.dev management API.
@@ -68,11 +85,15 @@ class AsyncClient:
         access_token: The same as ``secret_key`` (the official SDK's current name for it).
         base_url: The API origin, for self-hosted instances or a local emulator.
         preview_branch: The preview (or dev) branch to target, sent as ``x-trigger-branch``.
-        timeout: Seconds per attempt, an `httpx.Timeout`, or ``None`` for no timeout.
+        timeout: Seconds for a whole attempt (connecting, sending, the response headers and
+            body), an `httpx.Timeout` for httpx's per-phase limits only, or ``None`` for no
+            timeout.
         retry: The retry policy for every call (see `RetryOptions`).
         default_headers: Extra headers for every request; they cannot replace the SDK's own.
         http_client: An `httpx.AsyncClient` of your own (proxies, mTLS, transports). You keep
             ownership: closing this client does not close it.
+        max_response_size: The largest response body read, in bytes after decoding (64 MiB
+            by default); a larger one raises `ResponseTooLargeError`.
     """
 
     def __init__(
@@ -86,6 +107,7 @@ class AsyncClient:
         retry: RetryOptions | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        max_response_size: int = _attempt.DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(
@@ -100,14 +122,18 @@ class AsyncClient:
             retry=retry,
             default_headers=default_headers,
         )
+        self._max_response_size = _attempt.check_max_response_size(max_response_size)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
     @classmethod
-    def _from_config(cls, config: ClientConfig, http: httpx.AsyncClient) -> AsyncClient:
+    def _from_config(
+        cls, config: ClientConfig, http: httpx.AsyncClient, max_response_size: int
+    ) -> AsyncClient:
         client = cls.__new__(cls)
         client._config = config
         client._http = http
+        client._max_response_size = max_response_size
         client._owns_http = False
         return client
 
@@ -120,6 +146,7 @@ class AsyncClient:
         timeout: TimeoutTypes = NOT_GIVEN,
         retry: RetryOptions | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_response_size: int | None = None,
     ) -> AsyncClient:
         """A copy of this client with some settings replaced, sharing its connection pool.
 
@@ -130,6 +157,7 @@ class AsyncClient:
             timeout: Another timeout.
             retry: Another retry policy.
             default_headers: Headers merged over this client's extra headers.
+            max_response_size: Another cap on response bodies, in bytes.
         """
         config = self._config
         merged_headers = {**config.default_headers, **(default_headers or {})}
@@ -142,7 +170,12 @@ class AsyncClient:
             retry=retry if retry is not None else config.retry,
             default_headers=merged_headers,
         )
-        return type(self)._from_config(overrides, self._http)
+        size = (
+            self._max_response_size
+            if max_response_size is None
+            else _attempt.check_max_response_size(max_response_size)
+        )
+        return type(self)._from_config(overrides, self._http, size)
 
     @property
     def base_url(self) -> str:
@@ -211,6 +244,13 @@ class AsyncClient:
         return AsyncQueues(self)
 
     @cached_property
+    def concurrency_limits(self) -> AsyncConcurrencyLimits:
+        """Named concurrency limits: list, retrieve, override, reset, pause, resume."""
+        from trigger._async.resources.concurrency_limits import AsyncConcurrencyLimits
+
+        return AsyncConcurrencyLimits(self)
+
+    @cached_property
     def schedules(self) -> AsyncSchedules:
         """Schedules: create, list, retrieve, update, delete, (de)activate, timezones."""
         from trigger._async.resources.schedules import AsyncSchedules
@@ -264,10 +304,11 @@ class AsyncClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return (
-            f"<{type(self).__name__} base_url={self._config.base_url!r} "
-            f"key={self._config.describe_key()}>"
-        )
+        # getattr: a client whose __init__ raised has no configuration.
+        config: ClientConfig | None = getattr(self, "_config", None)
+        if config is None:
+            return f"<{type(self).__name__} (not configured)>"
+        return f"<{type(self).__name__} base_url={config.base_url!r} key={config.describe_key()}>"
 
     # -- the request pipeline ---------------------------------------------------------------
 
@@ -395,29 +436,48 @@ class AsyncClient:
         if options and "timeout" in options:
             timeout = check_timeout("timeout", options["timeout"])
         httpx_timeout = as_httpx_timeout(timeout)
+        # Seconds bound the whole attempt; an httpx.Timeout keeps only its per-phase limits.
+        deadline = timeout if isinstance(timeout, float) else None
         request: httpx.Request | None = None
+        failure: APIError
+        cause: httpx.RequestError | None = None
         attempt = 0
         while True:
             attempt += 1
-            if request is None or callable(content):
-                request = self._new_request(
-                    method,
-                    url,
-                    content() if callable(content) else content,
-                    headers,
-                    httpx_timeout,
-                )
-            logger.debug("%s %s (attempt %d)", method, path, attempt)
             try:
-                response = await self._http.send(request)
-            except httpx.TimeoutException as exc:
-                if attempt >= policy.max_attempts:
-                    raise APITimeoutError(request=request) from exc
-                delay = policy.backoff(attempt)
-                logger.info("%s %s timed out; retrying in %.2fs", method, path, delay)
+                if request is None or callable(content):
+                    request = self._new_request(
+                        method,
+                        url,
+                        content() if callable(content) else content,
+                        headers,
+                        httpx_timeout,
+                    )
+                logger.debug("%s %s (attempt %d)", method, path, attempt)
+                response = await _attempt.async_send_attempt(
+                    self._http, request, deadline, self._max_response_size
+                )
+            except _UNSENDABLE as exc:
+                # No cause: the error's text quotes the header value (maybe the key).
+                failure = unsendable_error(
+                    exc, request, headers, attempts=attempt, mask_query=external
+                )
+                break
+            except _attempt.BodyTooLarge as exc:
+                assert request is not None
+                failure = ResponseTooLargeError(
+                    limit=exc.limit,
+                    status=exc.status,
+                    headers=exc.headers,
+                    request=redact_request(request, mask_query=external),
+                    attempts=attempt,
+                )
+                break
             except httpx.TransportError as exc:
+                assert request is not None
                 if attempt >= policy.max_attempts:
-                    raise APIConnectionError(request=request) from exc
+                    failure, cause = self._connection_error(exc, request, attempt, external), exc
+                    break
                 delay = policy.backoff(attempt)
                 logger.info(
                     "%s %s failed (%s); retrying in %.2fs",
@@ -428,9 +488,9 @@ class AsyncClient:
                 )
             except httpx.RequestError as exc:
                 # Undecodable bodies, redirect loops...: no usable response, and no retry.
-                raise APIConnectionError(
-                    f"Request failed ({type(exc).__name__}).", request=request
-                ) from exc
+                assert request is not None
+                failure, cause = self._connection_error(exc, request, attempt, external), exc
+                break
             else:
                 release_stream(response)
                 if response.is_success:
@@ -448,7 +508,11 @@ class AsyncClient:
                         response.status_code, response.headers, attempt, policy
                     )
                     if retry_delay is None:
-                        raise status_error(response)
+                        raise status_error(
+                            response,
+                            attempts=attempt,
+                            request=redact_request(response.request, mask_query=external),
+                        )
                     delay = retry_delay
                     logger.info(
                         "%s %s answered %d; retrying in %.2fs",
@@ -458,6 +522,21 @@ class AsyncClient:
                         delay,
                     )
             await _retry.async_sleep(delay)
+        # Raised here, outside the except clauses, so that the exception has no implicit
+        # __context__ (the httpx error, which may quote a header value) besides its cause.
+        if cause is not None and failure.request is not None:
+            cause.request = failure.request  # the httpx error keeps a masked request too
+        raise failure from cause
+
+    def _connection_error(
+        self, exc: httpx.RequestError, request: httpx.Request, attempts: int, external: bool
+    ) -> APIError:
+        return connection_error(
+            exc,
+            redact_request(request, mask_query=external),
+            attempts=attempts,
+            secret=self._config.api_key,
+        )
 
     async def _fetch_page(self, spec: PageSpec[T]) -> AsyncCursorPage[T] | AsyncOffsetPage[T]:
         page_class = AsyncCursorPage if spec.style == "cursor" else AsyncOffsetPage

@@ -16,9 +16,16 @@ from typing import Any, Literal, TypedDict
 import msgspec
 
 from trigger._validation import check_bool, check_str, compact
-from trigger._wire.idempotency import hash_idempotency_key, idempotency_key_parts, is_hashed_key
+from trigger._wire.idempotency import IdempotencyKey as CreatedKey
+from trigger._wire.idempotency import (
+    check_idempotency_key_ttl,
+    guard_options,
+    hash_idempotency_key,
+    idempotency_key_parts,
+    is_hashed_key,
+)
 from trigger._wire.payloads import OFFLOAD_THRESHOLD, EncodedPayload, encode_payload
-from trigger._wire.tasks import TriggerOptions, check_duration, trigger_options_to_wire
+from trigger._wire.tasks import TriggerOptions, trigger_options_to_wire
 
 __all__ = [
     "CHUNK_SIZE",
@@ -29,6 +36,8 @@ __all__ = [
     "IndexedBatchItem",
     "ProcessingStrategy",
     "TaskBatchItem",
+    "already_created",
+    "guard_items",
 ]
 
 TASK_BATCH_MAX_ITEMS = 100
@@ -44,8 +53,8 @@ ProcessingStrategy = Literal["parallel", "sequential"]
 """How ``POST /api/v2/tasks/batch`` processes its items."""
 
 IdempotencyKey = str | Sequence[str]
-"""A user key, or its parts (joined with ``-`` before hashing); a 64-character string is
-taken as an already hashed key."""
+"""A user key, or its parts (joined with ``-`` before hashing); a 64-character string (such
+as a key from ``idempotency_keys.create``) is taken as an already hashed key."""
 
 
 class _BatchItemTask(TypedDict):
@@ -93,41 +102,45 @@ class BatchKey:
 
     Attributes:
         hashed: The value sent as ``idempotencyKey``.
-        user_key: The user's key parts joined with ``-`` (``None`` for a pre-hashed key).
+        origin: ``idempotencyKeyOptions``: the user key and its scope (``None`` for a bare
+            pre-hashed key).
+        item_base: What item keys are derived from (the key as the official SDK writes it).
     """
 
     hashed: str
-    user_key: str | None = field(repr=False)
+    origin: dict[str, str] | None = field(default=None, repr=False)
     item_base: str | None = field(default=None, repr=False)
 
     def options(self) -> dict[str, str] | None:
-        """``idempotencyKeyOptions``: the user key and its scope (run, as outside a task)."""
-        return None if self.user_key is None else {"key": self.user_key, "scope": "run"}
+        """``idempotencyKeyOptions`` of the batch: its user key and scope, when known."""
+        return None if self.origin is None else dict(self.origin)
 
     def item_key(self, index: int) -> str:
         """The key of an item without its own: the hash of ``"<batch key>-<index>"``."""
-        base = self.item_base or self.user_key or self.hashed
-        return hash_idempotency_key([base, str(index)])
+        return hash_idempotency_key([self.item_base or self.hashed, str(index)])
 
 
 def batch_key(name: str, key: IdempotencyKey) -> BatchKey:
     """Hash a batch idempotency key as the official SDK does (see `trigger._wire.idempotency`).
 
     Outside a task the scope adds nothing, so ``"order-42"`` and ``["order", "42"]`` give
-    the same key. A 64-character string is taken as already hashed and sent unchanged.
+    the same key. A 64-character string is taken as already hashed and sent unchanged; a key
+    from ``idempotency_keys.create`` also sends its user key and scope.
     """
     if is_hashed_key(key):
         assert isinstance(key, str)
-        return BatchKey(key, None)
+        origin = key.options() if isinstance(key, CreatedKey) else None
+        return BatchKey(str(key), origin)
     parts = idempotency_key_parts(name, key)
     # Items derive from the key as the official SDK writes it: a list key is stringified the
     # JavaScript way ("order,42"), so items dedupe against batches triggered from TypeScript.
     item_base = key if isinstance(key, str) else ",".join(parts)
-    return BatchKey(hash_idempotency_key(key, name=name), "-".join(parts), item_base)
+    origin = {"key": "-".join(parts), "scope": "run"}
+    return BatchKey(hash_idempotency_key(key, name=name), origin, item_base)
 
 
 def _ttl(name: str, value: str | timedelta | None) -> str | None:
-    return None if value is None else check_duration(name, value)
+    return None if value is None else check_idempotency_key_ttl(name, value)
 
 
 # -- items ---------------------------------------------------------------------------------
@@ -407,6 +420,34 @@ def parent_fields(
             if resume_parent_on_completion is None
             else check_bool("resume_parent_on_completion", resume_parent_on_completion),
         }
+    )
+
+
+def guard_items(items: Sequence[dict[str, Any]], key: str) -> set[int]:
+    """Give one-shot item bodies without an idempotency key ``"<key>-<position>"``.
+
+    Args:
+        items: Item bodies from `one_shot_item`, changed in place.
+        key: The call's derived key (`trigger._wire.idempotency.retry_guard`).
+
+    Returns:
+        The positions of the items that got a derived key.
+    """
+    return {
+        position
+        for position, item in enumerate(items)
+        if guard_options(item["options"], f"{key}-{position}")
+    }
+
+
+def already_created(error: object) -> bool:
+    """Whether an error is the server's answer to a batch key it already holds (a 422)."""
+    status = getattr(error, "status", None)
+    message = getattr(error, "message", None)
+    return (
+        status == 422
+        and isinstance(message, str)
+        and "already been created with the same idempotency key" in message
     )
 
 

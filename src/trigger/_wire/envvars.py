@@ -92,7 +92,7 @@ def upload_body(
     override: bool,
     is_secret: bool | None,
     parent_variables: Mapping[str, str] | None,
-    source: str | None,
+    source: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """Body of an import: ``{variables, override, isSecret?, parentVariables?, source?}``."""
     checked = variables_mapping("variables", variables)
@@ -107,8 +107,30 @@ def upload_body(
             "parentVariables": None
             if parent_variables is None
             else variables_mapping("parent_variables", parent_variables),
-            "source": None if source is None else check_str("source", source),
+            "source": None if source is None else source_body(source),
         }
+    )
+
+
+def source_body(source: Mapping[str, Any]) -> dict[str, str]:
+    """``source`` of an import on the wire: ``{type: "user", userId}`` or
+    ``{type: "integration", integration}`` (the server refuses any other shape)."""
+    if not isinstance(source, Mapping):
+        raise TypeError(
+            "source must be {'type': 'user', 'user_id': ...} or "
+            f"{{'type': 'integration', 'integration': ...}}, not {type(source).__name__}"
+        )
+    kind = source.get("type")
+    if kind == "user" and set(source) == {"type", "user_id"}:
+        return {"type": "user", "userId": check_str("source['user_id']", source["user_id"])}
+    if kind == "integration" and set(source) == {"type", "integration"}:
+        return {
+            "type": "integration",
+            "integration": check_str("source['integration']", source["integration"]),
+        }
+    raise ValueError(
+        "source must be {'type': 'user', 'user_id': ...} or "
+        "{'type': 'integration', 'integration': ...}"
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from trigger._validation import check_number, check_str, iso_datetime
@@ -14,15 +14,18 @@ SCOPES = ("environment", "project", "organization")
 FORMATS = ("json", "csv")
 """How results come back."""
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last instant a datetime holds
+
 
 def _iso(name: str, value: datetime | int | float | str) -> str:
     """A point in time as ISO-8601: datetimes and Unix milliseconds are converted."""
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a datetime, Unix milliseconds or an ISO string")
     if isinstance(value, (int, float)):
-        check_number(name, value, minimum=0)
-        moment = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        check_number(name, value, minimum=0, maximum=_MAX_MS)
+        # Whole milliseconds, as `new Date(ms)` keeps them (no float rounding on the way).
+        return iso_datetime(name, _EPOCH + timedelta(milliseconds=int(value)))
     if isinstance(value, (datetime, str)):
         return iso_datetime(name, value)
     raise TypeError(

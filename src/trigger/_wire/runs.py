@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any, Literal, TypedDict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from trigger._validation import (
     check_bool,
+    check_choices,
     check_number,
     check_str,
     comma_joined,
@@ -16,8 +17,24 @@ from trigger._validation import (
     iso_datetime,
     path_segment,
 )
+from trigger._wire.payloads import encode_metadata, encode_payload
+from trigger._wire.tasks import MachinePreset, trigger_options_to_wire
 
-__all__ = ["QueueFilter", "env_slugs", "list_runs_query", "queue_filter"]
+if TYPE_CHECKING:
+    from trigger.types.runs import LegacyRunStatus, RunStatus
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "QueueFilter",
+    "env_slugs",
+    "list_runs_query",
+    "page_query",
+    "queue_filter",
+    "replay_body",
+]
+
+MAX_PAGE_SIZE = 100
+"""The largest ``page[size]`` every cursor-paginated list accepts (the server answers 400)."""
 
 
 class QueueRef(TypedDict):
@@ -82,12 +99,17 @@ def queue_filter(name: str, value: QueueFilter) -> str:
 
 
 def page_query(*, limit: int | None, after: str | None, before: str | None) -> dict[str, str]:
-    """``page[size]``, ``page[after]``, ``page[before]`` of a cursor-paginated list."""
+    """``page[size]``, ``page[after]``, ``page[before]`` of a cursor-paginated list.
+
+    The size is checked against 1-100 here because every cursor list of the API refuses
+    anything else with a 400.
+    """
     if after is not None and before is not None:
         raise ValueError("pass after or before, not both")
     query: dict[str, str] = {}
     if limit is not None:
-        query["page[size]"] = str(int(check_number("limit", limit, minimum=1, integer=True)))
+        size = check_number("limit", limit, minimum=1, maximum=MAX_PAGE_SIZE, integer=True)
+        query["page[size]"] = str(int(size))
     if after is not None:
         query["page[after]"] = check_str("after", after)
     if before is not None:
@@ -97,7 +119,7 @@ def page_query(*, limit: int | None, after: str | None, before: str | None) -> d
 
 def list_runs_query(
     *,
-    status: str | Sequence[str] | None,
+    status: RunStatus | LegacyRunStatus | Sequence[RunStatus | LegacyRunStatus] | None,
     task_identifier: str | Sequence[str] | None,
     version: str | Sequence[str] | None,
     tag: str | Sequence[str] | None,
@@ -118,6 +140,12 @@ def list_runs_query(
     before: str | None,
 ) -> dict[str, str]:
     """The query of ``GET /api/v1/runs`` (and of the project route, which adds ``env``)."""
+    if status is not None:
+        # Imported here: trigger.types imports this module (queue filters of bulk actions).
+        from trigger.types.runs import LEGACY_RUN_STATUSES, RUN_STATUSES
+
+        # The server refuses unknown names with a 400; say which before sending.
+        check_choices("status", status, RUN_STATUSES | LEGACY_RUN_STATUSES)
     filters: dict[str, Any] = {
         "filter[status]": None if status is None else comma_joined("status", status),
         "filter[taskIdentifier]": None
@@ -170,7 +198,7 @@ def metadata_body(
     # An empty update is valid (the body is required, its fields are not): it sends {}.
     return compact(
         {
-            "metadata": None if metadata is None else dict(metadata),
+            "metadata": None if metadata is None else encode_metadata("metadata", metadata),
             "operations": _operations("operations", operations),
             "parentOperations": _operations("parent_operations", parent_operations),
             "rootOperations": _operations("root_operations", root_operations),
@@ -193,5 +221,92 @@ def _operations(
         if not isinstance(operation, Mapping) or operation.get("type") not in _OPERATION_TYPES:
             kinds = ", ".join(sorted(_OPERATION_TYPES))
             raise ValueError(f"{name}[{index}] must be a mapping whose 'type' is one of {kinds}")
-        result.append(dict(operation))
+        result.append(encode_metadata(f"{name}[{index}]", operation))
     return result
+
+
+_MAX_IDEMPOTENCY_KEY_LENGTH = 2048
+
+
+def replay_body(
+    *,
+    payload: Any,
+    tags: str | Sequence[str] | None,
+    metadata: Mapping[str, Any] | None,
+    queue: str | None,
+    concurrency_key: str | int | None,
+    machine: MachinePreset | None,
+    version: str | None,
+    region: str | None,
+    delay: str | datetime | timedelta | None,
+    ttl: str | int | timedelta | None,
+    idempotency_key: str | None,
+    idempotency_key_ttl: str | timedelta | None,
+    max_attempts: int | None,
+    max_duration: float | timedelta | None,
+    priority: float | None,
+) -> dict[str, Any] | None:
+    """Body of a replay with overrides, or ``None`` (no body) when nothing is overridden.
+
+    The options shared with a trigger are checked and encoded by the trigger's own rules;
+    where the replay body differs from a trigger's ``options`` it is written here: ``queue``
+    is a bare name, ``version`` keeps its name, and the idempotency key goes out as given
+    (the official client neither hashes nor scopes it).
+    """
+    shared = trigger_options_to_wire(
+        {
+            "tags": tags,
+            "metadata": metadata,
+            "concurrency_key": concurrency_key,
+            "machine": machine,
+            "delay": delay,
+            "ttl": ttl,
+            "idempotency_key_ttl": idempotency_key_ttl,
+            "max_attempts": max_attempts,
+            "max_duration": max_duration,
+            "priority": priority,
+            "region": region,
+        },
+        name="",
+    )
+    # TRIGGER_VERSION pins triggers; a replay without `version` runs on the current one.
+    shared.pop("lockToVersion", None)
+    if queue is not None:
+        shared["queue"] = check_str("queue", queue)
+    if version is not None:
+        shared["version"] = check_str("version", version)
+    if idempotency_key is not None:
+        check_str("idempotency_key", idempotency_key)
+        if len(idempotency_key) > _MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise ValueError(
+                f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY_LENGTH} characters"
+            )
+        shared["idempotencyKey"] = idempotency_key
+    encoded = None if payload is None else encode_payload(payload)
+    if encoded is None and not shared:
+        return None
+    # Key order as the official client sends it (payloadType last); JSON does not care.
+    order = (
+        "payload",
+        "tags",
+        "metadata",
+        "queue",
+        "concurrencyKey",
+        "machine",
+        "version",
+        "region",
+        "delay",
+        "ttl",
+        "idempotencyKey",
+        "idempotencyKeyTTL",
+        "maxAttempts",
+        "maxDuration",
+        "priority",
+    )
+    body: dict[str, Any] = {}
+    if encoded is not None:
+        body["payload"] = encoded.value
+    body.update({key: shared[key] for key in order if key in shared})
+    if encoded is not None:
+        body["payloadType"] = encoded.payload_type
+    return body

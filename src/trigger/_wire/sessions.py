@@ -21,6 +21,7 @@ from trigger._validation import (
     iso_datetime,
     path_segment,
 )
+from trigger._wire.payloads import encode_metadata
 from trigger._wire.runs import page_query
 from trigger.types.sessions import SESSION_STATUSES, SessionEvent, SessionTriggerConfig
 
@@ -234,7 +235,7 @@ def create_body(
             "triggerConfig": trigger_config_body(trigger_config),
             "externalId": None if external_id is None else _external_id(external_id),
             "tags": None if tags is None else _tags("tags", tags, 10),
-            "metadata": None if metadata is None else _object("metadata", metadata),
+            "metadata": None if metadata is None else encode_metadata("metadata", metadata),
             "expiresAt": None if expires_at is None else iso_datetime("expires_at", expires_at),
         }
     )
@@ -252,7 +253,7 @@ def update_body(*, tags: Any, metadata: Any, external_id: Any) -> dict[str, Any]
     if tags is not NOT_GIVEN:
         body["tags"] = _tags("tags", tags, 10)
     if metadata is not NOT_GIVEN:
-        body["metadata"] = None if metadata is None else _object("metadata", metadata)
+        body["metadata"] = None if metadata is None else encode_metadata("metadata", metadata)
     if external_id is not NOT_GIVEN:
         body["externalId"] = None if external_id is None else _external_id(external_id)
     # No field at all is a valid (empty) update: the body is required, its fields are not.

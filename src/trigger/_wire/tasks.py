@@ -9,11 +9,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
 
-import msgspec
-
 from trigger._validation import check_bool, check_number, check_str, check_str_list, iso_datetime
-from trigger._wire.idempotency import hash_idempotency_key, is_hashed_key, user_key
-from trigger._wire.payloads import EncodedPayload
+from trigger._wire.idempotency import (
+    check_idempotency_key_ttl,
+    hash_idempotency_key,
+    idempotency_key_options,
+)
+from trigger._wire.payloads import EncodedPayload, encode_metadata
 
 __all__ = [
     "MACHINE_PRESETS",
@@ -73,9 +75,13 @@ class TriggerOptions(TypedDict, total=False):
     idempotency_key: str | Sequence[str]
     """A run with this key in the last ``idempotency_key_ttl`` is returned instead of a new
     one. Several parts are joined with ``-``; the key is hashed before sending and a
-    64-character string is taken as already hashed."""
+    64-character string (such as a key from ``idempotency_keys.create``) is taken as
+    already hashed. Without one, the SDK gives the run a key of its own for the call's
+    retries (see ``tasks.trigger``)."""
     idempotency_key_ttl: str | timedelta
-    """How long the idempotency key holds (``"1h"``; the server default is 30 days)."""
+    """How long the idempotency key holds: one number and one unit, ``"30s"``, ``"15m"``,
+    ``"1h"``, ``"7d"`` (the only form the server reads), or a timedelta whole in one of
+    them. The server default is 30 days."""
     delay: str | datetime | timedelta
     """Start no earlier than this: a duration (``"30s"``, ``"1h30m"``, ``"2w"``), a
     timedelta, or an aware datetime / ISO date."""
@@ -233,36 +239,13 @@ def _debounce(name: str, value: object) -> dict[str, Any]:
     return wire
 
 
-def _metadata(name: str, value: object) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
-    metadata = dict(value)
-    try:
-        encoded = msgspec.json.encode(metadata)
-    except (TypeError, msgspec.EncodeError) as exc:
-        raise TypeError(f"{name} must hold only JSON values: {exc}") from exc
-    # msgspec writes NaN and infinities as null; refuse rather than change the value.
-    if b"null" in encoded and _has_non_finite(metadata):
-        raise ValueError(f"{name} holds NaN or an infinity, which JSON cannot carry")
-    return metadata
-
-
-def _has_non_finite(value: object) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, Mapping):
-        return any(_has_non_finite(item) for item in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_non_finite(item) for item in value)
-    return False
-
-
 def trigger_options_to_wire(
     options: Mapping[str, Any], *, name: str = "options", batch_item: bool = False
 ) -> dict[str, Any]:
     """Validate trigger options (`TriggerOptions` keys) and return them with wire names.
 
-    The idempotency key is hashed and sent with ``idempotencyKeyOptions`` beside it;
+    The idempotency key is hashed and sent with ``idempotencyKeyOptions`` (its user key and
+    scope) beside it, unless it is a bare 64-character hash of unknown origin;
     ``version`` (or ``TRIGGER_VERSION``) becomes ``lockToVersion``; ``queue`` becomes
     ``{"name": ...}``. ``None`` values are left out.
 
@@ -307,10 +290,11 @@ def trigger_options_to_wire(
     if "idempotency_key" in given:
         key = given["idempotency_key"]
         wire["idempotencyKey"] = hash_idempotency_key(key, name=label("idempotency_key"))
-        if not is_hashed_key(key):
-            wire["idempotencyKeyOptions"] = {"key": user_key(key), "scope": "run"}
+        key_options = idempotency_key_options(key)
+        if key_options is not None:
+            wire["idempotencyKeyOptions"] = key_options
     if "idempotency_key_ttl" in given:
-        wire["idempotencyKeyTTL"] = check_duration(
+        wire["idempotencyKeyTTL"] = check_idempotency_key_ttl(
             label("idempotency_key_ttl"), given["idempotency_key_ttl"]
         )
     if "delay" in given:
@@ -340,7 +324,7 @@ def trigger_options_to_wire(
             raise ValueError(f"{label('max_duration')} must be a positive number of seconds")
         wire["maxDuration"] = max_duration
     if "metadata" in given:
-        wire["metadata"] = _metadata(label("metadata"), given["metadata"])
+        wire["metadata"] = encode_metadata(label("metadata"), given["metadata"])
     if "test" in given:
         wire["test"] = check_bool(label("test"), given["test"])
     if "priority" in given:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from trigger._validation import (
     iso_datetime,
     path_segment,
 )
+from trigger._wire.idempotency import check_idempotency_key_ttl
 from trigger._wire.runs import page_query
 from trigger.types.wait import WAITPOINT_TOKEN_STATUSES
 
@@ -35,6 +37,7 @@ _MAX_TAG_LENGTH = 128
 _MAX_IDEMPOTENCY_KEY_LENGTH = 2048
 _MAX_CREATE_BODY = 10 * 1024
 _TOKENS = "/api/v1/waitpoints/tokens"
+_CALLBACK = re.compile(r"/api/v1/waitpoints/tokens/(?P<id>[^/]+)/callback/(?P<hash>[^/]+)\Z")
 
 
 def token_path(token_id: str, suffix: str = "") -> str:
@@ -42,14 +45,15 @@ def token_path(token_id: str, suffix: str = "") -> str:
     return f"{_TOKENS}/{path_segment('token_id', token_id)}{suffix}"
 
 
-def _tags(name: str, value: str | Sequence[str]) -> list[str]:
+def _tags(name: str, value: str | Sequence[str]) -> str | list[str]:
+    """One tag stays a string and a list a list: the official client sends ``tags`` as given."""
     tags = check_str_list(name, value)
     if len(tags) > _MAX_TAGS:
         raise ValueError(f"{name} takes at most {_MAX_TAGS} tags, got {len(tags)}")
     for tag in tags:
         if len(tag) > _MAX_TAG_LENGTH:
             raise ValueError(f"{name} has a tag longer than {_MAX_TAG_LENGTH} characters")
-    return tags
+    return value if isinstance(value, str) else tags
 
 
 def create_token_body(
@@ -71,7 +75,7 @@ def create_token_body(
             "idempotencyKey": idempotency_key,
             "idempotencyKeyTTL": None
             if idempotency_key_ttl is None
-            else check_str("idempotency_key_ttl", idempotency_key_ttl),
+            else check_idempotency_key_ttl("idempotency_key_ttl", idempotency_key_ttl),
             "timeout": None if timeout is None else iso_datetime("timeout", timeout),
             "tags": None if tags is None else _tags("tags", tags),
         }
@@ -114,41 +118,27 @@ def complete_body(data: Any) -> dict[str, Any]:
     return {} if data is None else {"data": data}
 
 
-def callback_path(base_url: str, url: str) -> str:
-    """The API path of a token's callback URL, checked to belong to ``base_url``.
+def callback_path(url: str) -> str:
+    """The API path of a token's callback URL, to be sent to this client's own ``base_url``.
 
-    The waitpoint id and callback hash are decoded, then re-encoded as one segment each.
+    Any http(s) URL whose path ends in ``/api/v1/waitpoints/tokens/<id>/callback/<hash>`` is
+    accepted, whatever its host: the server may name itself differently from ``base_url``
+    (``localhost`` or ``127.0.0.1``, an internal or a public name). Only the waitpoint id and
+    hash are taken from it, decoded and re-encoded as one segment each, so the request can
+    only ever reach the configured API, never a host named by the URL.
     """
     check_str("url", url)
     target = urlsplit(url)
-    base = urlsplit(base_url)
-    same_origin = (
-        target.scheme.lower() == base.scheme.lower()
-        and (target.hostname or "") == (base.hostname or "")
-        and _port(target.scheme, target.port) == _port(base.scheme, base.port)
-    )
-    if not same_origin:
-        raise ValueError(
-            "url must be a waitpoint callback URL of this client's API origin "
-            f"({base.scheme}://{base.netloc}); create the client with the matching base_url"
-        )
-    prefix = base.path.rstrip("/") + _TOKENS + "/"
-    if target.query or target.fragment or not target.path.startswith(prefix):
+    if target.scheme.lower() not in ("http", "https") or not target.hostname:
+        raise ValueError("url must be an http(s) waitpoint token callback URL")
+    match = _CALLBACK.search(target.path)
+    if target.query or target.fragment or match is None:
         raise ValueError("url must be a waitpoint token callback URL (…/callback/<hash>)")
-    parts = target.path[len(prefix) :].split("/")
-    if len(parts) != 3 or parts[1] != "callback" or not parts[0] or not parts[2]:
-        raise ValueError("url must be a waitpoint token callback URL (…/callback/<hash>)")
-    token_id, callback_hash = unquote(parts[0]), unquote(parts[2])
+    token_id, callback_hash = unquote(match["id"]), unquote(match["hash"])
     return (
         f"{_TOKENS}/{path_segment('token_id', token_id)}"
         f"/callback/{path_segment('callback_hash', callback_hash)}"
     )
-
-
-def _port(scheme: str, port: int | None) -> int | None:
-    if port is not None:
-        return port
-    return {"http": 80, "https": 443}.get(scheme.lower())
 
 
 def callback_body(data: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from trigger.types.batch import *  # noqa: F403
 from trigger.types.batch import __all__ as _batch_all
 from trigger.types.bulk_actions import *  # noqa: F403
 from trigger.types.bulk_actions import __all__ as _bulk_actions_all
+from trigger.types.concurrency_limits import *  # noqa: F403
+from trigger.types.concurrency_limits import __all__ as _concurrency_limits_all
 from trigger.types.deployments import *  # noqa: F403
 from trigger.types.deployments import __all__ as _deployments_all
 from trigger.types.envvars import *  # noqa: F403
@@ -30,6 +32,7 @@ from trigger.types.wait import __all__ as _wait_all
 __all__ = [
     *_runs_all,
     *_queues_all,
+    *_concurrency_limits_all,
     *_schedules_all,
     *_envvars_all,
     *_deployments_all,

@@ -186,6 +186,10 @@ class BatchTriggerV2Result(Model, kw_only=True):
     """Batch id, ``batch_…``."""
     run_count: int = 0
     """How many runs the batch triggers."""
+    is_cached: bool = False
+    """Whether an existing batch was returned instead of a new one (a new batch: ``False``)."""
+    idempotency_key: str | None = None
+    """The batch's idempotency key, if it has one."""
     public_access_token: str | None = None
     """A public access token that can read this batch (the ``x-trigger-jwt`` header)."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal, TypedDict
+
 from trigger._models import Model
 
-__all__ = ["EnvVar", "EnvVarSuccess"]
+__all__ = ["EnvVar", "EnvVarSource", "EnvVarSuccess", "IntegrationSource", "UserSource"]
 
 
 class EnvVar(Model, kw_only=True):
@@ -29,3 +31,21 @@ class EnvVarSuccess(Model, kw_only=True):
 
     success: bool = True
     """Whether the server applied the change (it answers with an error status otherwise)."""
+
+
+class UserSource(TypedDict):
+    """Variables imported by a user: sent as ``{"type": "user", "userId": ...}``."""
+
+    type: Literal["user"]
+    user_id: str
+
+
+class IntegrationSource(TypedDict):
+    """Variables imported by an integration: ``{"type": "integration", "integration": ...}``."""
+
+    type: Literal["integration"]
+    integration: str
+
+
+EnvVarSource = UserSource | IntegrationSource
+"""Who an import comes from, as the server records it (a user or an integration)."""

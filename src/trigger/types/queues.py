@@ -43,3 +43,6 @@ class QueueItem(Model, kw_only=True):
     """The limit in force, or ``None`` when the queue has none of its own."""
     concurrency: QueueConcurrency | None = None
     """The limit in detail: current, base and override."""
+    release_concurrency_on_waitpoint: bool | None = None
+    """Whether a run of this queue gives its concurrency slot back while it waits on a
+    waitpoint (current servers always send ``True``; ``None`` when not sent)."""

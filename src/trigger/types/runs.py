@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import msgspec
 
@@ -11,7 +11,10 @@ from trigger._models import Model
 
 __all__ = [
     "FINAL_RUN_STATUSES",
+    "LEGACY_RUN_STATUSES",
+    "RUN_STATUSES",
     "IdResponse",
+    "LegacyRunStatus",
     "ListedRun",
     "MessageResponse",
     "RelatedRun",
@@ -25,6 +28,7 @@ __all__ = [
     "RunMetadata",
     "RunMetadataSnapshot",
     "RunSchedule",
+    "RunStatus",
     "RunTrace",
     "ScheduleGenerator",
     "SpanDetail",
@@ -35,6 +39,38 @@ __all__ = [
     "TraceSpan",
     "TraceSpanData",
 ]
+
+RunStatus = Literal[
+    "PENDING_VERSION",
+    "DELAYED",
+    "QUEUED",
+    "DEQUEUED",
+    "EXECUTING",
+    "WAITING",
+    "COMPLETED",
+    "CANCELED",
+    "FAILED",
+    "CRASHED",
+    "SYSTEM_FAILURE",
+    "EXPIRED",
+    "TIMED_OUT",
+]
+"""A run status as the API reports it (API version ``2025-07-16``, which this SDK sends)."""
+
+LegacyRunStatus = Literal["WAITING_FOR_DEPLOY", "REATTEMPTING", "FROZEN", "INTERRUPTED"]
+"""A status name of the older API vocabulary that the run-list filter still accepts.
+
+Each matches rows the current names do not single out: ``INTERRUPTED`` runs show as
+``FAILED`` but only ``INTERRUPTED`` selects them; ``WAITING_FOR_DEPLOY`` runs show as
+``PENDING_VERSION``; ``REATTEMPTING`` selects runs retrying after a failure (shown as
+``EXECUTING``); ``FROZEN`` selects paused and waiting-to-resume runs (shown as ``WAITING``).
+"""
+
+RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
+"""Every run status the API reports (the values of `RunStatus`)."""
+
+LEGACY_RUN_STATUSES: frozenset[str] = frozenset(get_args(LegacyRunStatus))
+"""The older status names the run-list filter also accepts (the values of `LegacyRunStatus`)."""
 
 FINAL_RUN_STATUSES = frozenset(
     {"COMPLETED", "CANCELED", "FAILED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED", "TIMED_OUT"}
@@ -58,7 +94,11 @@ class MessageResponse(Model, kw_only=True):
 
 
 class _RunFields(Model, kw_only=True):
-    """Fields every run object carries. Statuses are plain strings (see `FINAL_RUN_STATUSES`)."""
+    """Fields every run object carries.
+
+    Statuses are plain strings (one of `RUN_STATUSES` today), so a status a newer server adds
+    still decodes; see `FINAL_RUN_STATUSES`.
+    """
 
     id: str
     """Run id, ``run_…``."""

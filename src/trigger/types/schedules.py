@@ -21,6 +21,12 @@ class ScheduleEnvironment(Model, kw_only=True):
     """Environment type: ``DEVELOPMENT``, ``STAGING``, ``PRODUCTION`` or ``PREVIEW``."""
     user_name: str | None = None
     """For a dev environment: whose it is."""
+    shortcode: str | None = None
+    """The environment's short code (sent by create and update)."""
+    slug: str | None = None
+    """The environment's slug, ``dev``, ``stg``, ``prod`` or ``preview`` (sent by list)."""
+    branch_name: str | None = None
+    """For a branch environment: the branch (sent by list)."""
 
 
 class Schedule(Model, kw_only=True):

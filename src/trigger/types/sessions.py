@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+import typing
 from datetime import datetime
 from typing import Any
 
@@ -156,10 +156,13 @@ class SessionEvent(msgspec.Struct, kw_only=True, frozen=True):
             raise ValueError(f"event {self.id!r} does not carry JSON data: {exc}") from exc
 
 
-AsyncSessionEvents = AsyncGenerator[SessionEvent, None]
-"""What the async ``sessions.subscribe`` returns: ``async for`` it; ``aclose()`` it (or use
-``contextlib.aclosing``) to stop early and close the connection at once."""
+# typing's aliases rather than collections.abc's: only they take a ``__doc__`` on every
+# supported Python (on 3.10 a collections.abc alias has none and refuses one), so
+# ``help(SessionEvents)`` explains itself.
+AsyncSessionEvents = typing.AsyncGenerator[SessionEvent, None]
+AsyncSessionEvents.__doc__ = """What the async ``sessions.subscribe`` returns: ``async for`` it;
+``aclose()`` it (or use ``contextlib.aclosing``) to stop early and close the connection at once."""
 
-SessionEvents = Generator[SessionEvent, None, None]
-"""What the sync ``sessions.subscribe`` returns: ``for`` it; ``close()`` it (or use
-``contextlib.closing``) to stop early and close the connection at once."""
+SessionEvents = typing.Generator[SessionEvent, None, None]
+SessionEvents.__doc__ = """What the sync ``sessions.subscribe`` returns: ``for`` it; ``close()``
+it (or use ``contextlib.closing``) to stop early and close the connection at once."""

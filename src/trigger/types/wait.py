@@ -77,6 +77,8 @@ class WaitpointToken(Model, kw_only=True):
     """When that idempotency key stops deduplicating."""
     timeout_at: datetime | None = None
     """When the token times out, if it has a timeout."""
+    completed_after: datetime | None = None
+    """The earliest the token completes by itself (its timeout instant), if it has one."""
     completed_at: datetime | None = None
     """When the token was completed (or timed out)."""
     output: str | None = None

@@ -11,7 +11,7 @@ from trigger._models import decoder
 from trigger._response import async_raw_response_wrapper
 from trigger._types import RequestOptions
 from trigger._wire import envvars as wire
-from trigger.types.envvars import EnvVar, EnvVarSuccess
+from trigger.types.envvars import EnvVar, EnvVarSource, EnvVarSuccess
 
 if TYPE_CHECKING:
     from trigger._async.client import AsyncClient
@@ -187,7 +187,7 @@ class AsyncEnvVars:
         override: bool = False,
         is_secret: bool | None = None,
         parent_variables: Mapping[str, str] | None = None,
-        source: str | None = None,
+        source: EnvVarSource | None = None,
         request_options: RequestOptions | None = None,
     ) -> EnvVarSuccess:
         """Import many variables at once.
@@ -202,7 +202,9 @@ class AsyncEnvVars:
             parent_variables: Name to value, written to the *parent* environment of the
                 preview branch selected by the client's ``preview_branch`` (not to the
                 branch itself).
-            source: Where the variables come from, recorded by the server.
+            source: Who the import comes from, recorded by the server:
+                ``{"type": "user", "user_id": ...}`` or
+                ``{"type": "integration", "integration": ...}``.
             request_options: Per-call retry, timeout and header overrides.
 
         Raises:
@@ -235,7 +237,7 @@ class AsyncEnvVars:
         override: bool = False,
         is_secret: bool | None = None,
         parent_variables: Mapping[str, str] | None = None,
-        source: str | None = None,
+        source: EnvVarSource | None = None,
         interpolate: bool = False,
         request_options: RequestOptions | None = None,
     ) -> EnvVarSuccess:
@@ -254,7 +256,9 @@ class AsyncEnvVars:
             is_secret: Store every imported variable as a secret.
             parent_variables: Name to value, written to the parent environment of the
                 preview branch (see `upload`).
-            source: Where the variables come from, recorded by the server.
+            source: Who the import comes from, recorded by the server:
+                ``{"type": "user", "user_id": ...}`` or
+                ``{"type": "integration", "integration": ...}``.
             interpolate: Expand ``${NAME}`` references as python-dotenv does (from the file,
                 then from this process's environment). Off by default, so that local values
                 never leak into the upload.

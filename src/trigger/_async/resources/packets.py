@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from trigger._models import Model, decoder
 from trigger._response import async_raw_response_wrapper
 from trigger._retry import RetryOptions
 from trigger._types import RequestOptions
 from trigger._validation import check_str, path_segment
-from trigger._wire.payloads import OFFLOAD_THRESHOLD, STORE_TYPE, EncodedPayload
+from trigger._wire.payloads import (
+    OFFLOAD_THRESHOLD,
+    STORE_TYPE,
+    EncodedPayload,
+    decode_download,
+)
 from trigger.types.tasks import PacketDownloadUrl, PacketUploadUrl
 
 if TYPE_CHECKING:
@@ -154,12 +161,47 @@ class AsyncPackets:
         Returns:
             The packet's bytes.
         """
-        check_str("url", url)
-        if not url.startswith(("https://", "http://")):
-            raise ValueError("url must be an http(s) URL")
+        _check_url(url)
         return await self._client._request(
             "GET", url, parse=bytes, options=request_options, retry=UPLOAD_RETRY, external=True
         )
+
+    async def download_value(
+        self, url: str, *, request_options: RequestOptions | None = None
+    ) -> Any:
+        """Download a packet and decode it by the content type the storage answers with.
+
+        The value has the shape the API gives the same packet inline (`decode_download`):
+        JSON for ``application/json``, the superjson document's ``json`` value (dates as
+        ISO strings) for ``application/super+json``, text otherwise. `runs.retrieve` uses
+        it for offloaded payloads and outputs, so a field has one shape whatever its size.
+
+        Args:
+            url: The presigned URL (e.g. `Run.output_presigned_url`).
+            request_options: Per-call retry and timeout overrides.
+
+        Returns:
+            The decoded value (``None`` for an empty packet).
+        """
+        _check_url(url)
+        return await self._client._request(
+            "GET",
+            url,
+            parse_response=_decoded,
+            options=request_options,
+            retry=UPLOAD_RETRY,
+            external=True,
+        )
+
+
+def _check_url(url: str) -> None:
+    check_str("url", url)
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("url must be an http(s) URL")
+
+
+def _decoded(response: httpx.Response) -> Any:
+    return decode_download(response.content, response.headers.get("content-type"))
 
 
 def _ignore_body(content: bytes) -> None:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from trigger import _retry
-from trigger._exceptions import NotFoundError, PollTimeoutError
+from trigger._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    NotFoundError,
+    PollTimeoutError,
+)
 from trigger._models import decoder
 from trigger._paginator import AsyncPaginator
 from trigger._paging import PageSpec
@@ -25,17 +30,22 @@ from trigger._validation import (
     path_segment,
 )
 from trigger._wire import runs as wire
+from trigger._wire.tasks import MachinePreset
 from trigger.types.runs import (
     IdResponse,
+    LegacyRunStatus,
     ListedRun,
     MessageResponse,
     Run,
     RunEvents,
     RunMetadata,
     RunMetadataSnapshot,
+    RunStatus,
     RunTrace,
     SpanDetail,
+    TaskRunError,
     TaskRunExecutionResult,
+    TaskRunUsage,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +73,7 @@ class AsyncRuns:
     def list(
         self,
         *,
-        status: str | Sequence[str] | None = None,
+        status: RunStatus | LegacyRunStatus | Sequence[RunStatus | LegacyRunStatus] | None = None,
         task_identifier: str | Sequence[str] | None = None,
         version: str | Sequence[str] | None = None,
         tag: str | Sequence[str] | None = None,
@@ -91,7 +101,10 @@ class AsyncRuns:
         access token, ``project_ref`` and ``env`` pick the project and environment(s).
 
         Args:
-            status: One status or several (``"COMPLETED"``, ``["FAILED", "CRASHED"]``).
+            status: One status or several (``"COMPLETED"``, ``["FAILED", "CRASHED"]``): a
+                `RunStatus`, or a `LegacyRunStatus` to select finer (``"INTERRUPTED"`` runs
+                show as ``FAILED`` but ``"FAILED"`` does not select them). Unknown names
+                are refused before sending.
             task_identifier: Task id(s).
             version: Worker version(s).
             tag: Tag(s).
@@ -109,10 +122,14 @@ class AsyncRuns:
             project_ref: The project (``proj_…``); personal access tokens only.
             env: Environment slug(s) (``dev``, ``staging``, ``prod``, ``preview``); personal
                 access tokens only.
-            limit: Page size (1-100).
+            limit: Page size (1-100; the server's default is 25).
             after: Start after this cursor.
             before: End before this cursor.
             request_options: Per-call retry, timeout and header overrides.
+
+        Raises:
+            ValueError: An unknown status, a limit outside 1-100, both cursors, or
+                ``project_ref``/``env`` not matching the kind of key (nothing is sent).
         """
         is_pat = self._client._config.key_kind == "personal_access_token"
         if is_pat and project_ref is None:
@@ -147,7 +164,11 @@ class AsyncRuns:
             before=before,
         )
         path = wire.runs_list_path(project_ref)
-        return self._client._paginate(PageSpec("cursor", ListedRun, path, query, request_options))
+        # Measured on the real server: pages fetched with page[before] come back oldest first.
+        spec = PageSpec(
+            "cursor", ListedRun, path, query, request_options, backward_pages_reversed=True
+        )
+        return self._client._paginate(spec)
 
     async def retrieve(
         self,
@@ -187,24 +208,91 @@ class AsyncRuns:
         return run
 
     async def _download(self, url: str, options: RequestOptions | None) -> Any:
-        data = await self._client.packets.download(url, request_options=options)
-        try:
-            return msgspec.json.decode(data)
-        except msgspec.DecodeError:
-            return data.decode("utf-8", errors="replace")
+        # Decoded by content type, into the shape the API gives inline values.
+        return await self._client.packets.download_value(url, request_options=options)
 
     async def replay(
-        self, run_id: str, *, request_options: RequestOptions | None = None
+        self,
+        run_id: str,
+        *,
+        payload: Any = None,
+        tags: str | Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        queue: str | None = None,
+        concurrency_key: str | int | None = None,
+        machine: MachinePreset | None = None,
+        version: str | None = None,
+        region: str | None = None,
+        delay: str | datetime | timedelta | None = None,
+        ttl: str | int | timedelta | None = None,
+        idempotency_key: str | None = None,
+        idempotency_key_ttl: str | timedelta | None = None,
+        max_attempts: int | None = None,
+        max_duration: float | timedelta | None = None,
+        priority: float | None = None,
+        request_options: RequestOptions | None = None,
     ) -> IdResponse:
-        """Start a new run with the same payload and options; returns the new run's id.
+        """Start a new run of the same task from a run; returns the new run's id.
+
+        Without options the new run reuses the original's payload, metadata, tags, queue,
+        concurrency key and machine, and runs on the current version. Each option given
+        overrides that value for the new run; options left out keep the original's value
+        (payload, metadata, tags, queue, concurrency key, machine) or the task's current
+        default (the others). The payload is encoded as for `AsyncTasks.trigger` (JSON, or
+        superjson for datetimes, sets, big integers...), but never offloaded.
+
+        Note: servers older than the 4.8 line read no options and replay as without them.
 
         Args:
             run_id: The run to replay.
+            payload: The new run's payload (``None``: the original's).
+            tags: Up to 10 tags of at most 128 characters, instead of the original's.
+            metadata: JSON metadata, instead of the original's.
+            queue: A queue name (it must exist in the environment).
+            concurrency_key: A per-key concurrency slot of the queue.
+            machine: Machine preset, e.g. ``"large-1x"``.
+            version: Run on this deployed worker version (default: the current one).
+            region: The region to run in.
+            delay: Start no earlier than this: ``"10m"``, a timedelta, or an aware datetime.
+            ttl: Expire the run unless it starts within this (``"10m"``, or int seconds).
+            idempotency_key: At most 2048 characters, sent as given: unlike
+                `AsyncTasks.trigger`, the official client neither hashes nor scopes it.
+            idempotency_key_ttl: How long the key holds, e.g. ``"1h"``.
+            max_attempts: Attempts in total (at least 1).
+            max_duration: Maximum compute time, in seconds.
+            priority: Queue priority, a time offset in seconds (higher runs sooner).
             request_options: Per-call retry, timeout and header overrides.
+
+        Raises:
+            TypeError: An option has the wrong type, or the payload holds a value that
+                cannot be sent (nothing is sent).
+            ValueError: An option is out of range (nothing is sent).
         """
         path = f"/api/v1/runs/{path_segment('run_id', run_id)}/replay"
+        body = wire.replay_body(
+            payload=payload,
+            tags=tags,
+            metadata=metadata,
+            queue=queue,
+            concurrency_key=concurrency_key,
+            machine=machine,
+            version=version,
+            region=region,
+            delay=delay,
+            ttl=ttl,
+            idempotency_key=idempotency_key,
+            idempotency_key_ttl=idempotency_key_ttl,
+            max_attempts=max_attempts,
+            max_duration=max_duration,
+            priority=priority,
+        )
+        if body is None:
+            # No override: no body at all, as the official client sends it.
+            return await self._client._request(
+                "POST", path, parse=decoder(IdResponse).decode, options=request_options
+            )
         return await self._client._request(
-            "POST", path, parse=decoder(IdResponse).decode, options=request_options
+            "POST", path, parse=decoder(IdResponse).decode, body=body, options=request_options
         )
 
     async def cancel(
@@ -365,7 +453,26 @@ class AsyncRuns:
     async def result(
         self, run_id: str, *, request_options: RequestOptions | None = None
     ) -> TaskRunExecutionResult | None:
-        """The outcome of a finished run, or ``None`` while it is not finished (or unknown).
+        """The outcome of a finished run, or ``None`` while it is unfinished (or unknown).
+
+        The result endpoint (``GET /api/v1/runs/{id}/result``) answers 404 both for unknown
+        and unfinished runs and, on current servers, for every finished ``COMPLETED`` or
+        ``FAILED`` run too (only canceled runs get a result from it). So on a 404 the run
+        is retrieved, and for a run in a final status the result is built from it:
+
+        - ``ok`` is true for ``COMPLETED`` only;
+        - ``output`` is the run's output re-encoded as JSON, with ``output_type``
+          ``application/json`` (a superjson output arrives as its JSON part: datetimes
+          as ISO strings), so `TaskRunExecutionResult.json_output` works either way;
+        - ``error`` comes from the run's error, whose kind the run does not record: a named
+          error becomes ``BUILT_IN_ERROR``, any other message ``STRING_ERROR`` (message in
+          ``raw`` and ``message``), a cancel ``INTERNAL_ERROR`` ``TASK_RUN_CANCELLED``;
+        - ``usage.duration_ms`` is the run's ``duration_ms``; ``retry`` and
+          ``skipped_retrying`` are unknown (``None``).
+
+        Unlike the endpoint, this also gives ``EXPIRED`` and ``TIMED_OUT`` runs a (failed)
+        result. A 404 costs one retrieve more; a 404 of that retrieve is not retried (the
+        run is unknown, or too new to have finished) and gives ``None`` at once.
 
         Args:
             run_id: The run.
@@ -377,8 +484,26 @@ class AsyncRuns:
                 "GET", path, parse=decoder(TaskRunExecutionResult).decode, options=request_options
             )
         except NotFoundError:
-            # The server answers 404 both for unknown and for unfinished runs.
+            pass
+        # One attempt first: a 404 now means an unknown run or one too new to be visible, both
+        # without a result, and the retries the server asks for on it would only delay that.
+        single = RequestOptions(**(request_options or {}))
+        single["max_attempts"] = 1
+        try:
+            run = await self.retrieve(run_id, request_options=single)
+        except NotFoundError:
             return None
+        except (APIConnectionError, APIStatusError) as exc:
+            if isinstance(exc, APIStatusError) and not _retry.is_retryable(
+                exc.status, exc.response.headers
+            ):
+                raise
+            # A transient failure: now with the whole retry policy.
+            try:
+                run = await self.retrieve(run_id, request_options=request_options)
+            except NotFoundError:
+                return None
+        return _result_from_run(run) if run.is_final else None
 
     async def poll(
         self,
@@ -419,6 +544,42 @@ class AsyncRuns:
                 await _retry.async_sleep(min(interval, remaining))
             else:
                 await _retry.async_sleep(interval)
+
+
+def _result_from_run(run: Run) -> TaskRunExecutionResult:
+    """The execution result of a finished run, built from the run itself."""
+    ok = run.status == "COMPLETED"
+    output = None
+    if ok and run.output is not None:
+        output = msgspec.json.encode(run.output).decode("utf-8")
+    error = None
+    if run.status == "CANCELED":
+        # What the result endpoint itself answers for canceled runs.
+        error = TaskRunError(type="INTERNAL_ERROR", code="TASK_RUN_CANCELLED")
+    elif not ok and run.error is not None:
+        if run.error.name:
+            error = TaskRunError(
+                type="BUILT_IN_ERROR",
+                name=run.error.name,
+                message=run.error.message,
+                stack_trace=run.error.stack_trace,
+            )
+        else:
+            error = TaskRunError(
+                type="STRING_ERROR",
+                message=run.error.message,
+                raw=run.error.message,
+                stack_trace=run.error.stack_trace,
+            )
+    return TaskRunExecutionResult(
+        id=run.id,
+        ok=ok,
+        output=output,
+        output_type="application/json" if output is not None else None,
+        error=error,
+        usage=TaskRunUsage(duration_ms=run.duration_ms),
+        task_identifier=run.task_identifier or None,
+    )
 
 
 class AsyncRunsWithRawResponse:

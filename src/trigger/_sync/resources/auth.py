@@ -212,7 +212,7 @@ class Auth:
 
 
 class AuthWithRawResponse:
-    """`AsyncAuth` request methods that return the `APIResponse` instead of the parsed data.
+    """`Auth` request methods that return the `APIResponse` instead of the parsed data.
 
     The token methods have no raw twin: a root key's token is signed locally, not read
     from a response.

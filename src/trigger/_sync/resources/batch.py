@@ -12,11 +12,12 @@ import msgspec
 
 from trigger._batch_errors import BatchNotSealedError, BatchTriggerError
 from trigger._models import decoder
-from trigger._response import APIResponse, raw_response_wrapper
+from trigger._response import APIResponse, raw_response_wrapper, wants_raw
 from trigger._retry import RetryOptions
 from trigger._types import RequestOptions
 from trigger._validation import path_segment
 from trigger._wire import batch as wire
+from trigger._wire.idempotency import RETRY_KEY_TTL, retry_guard
 from trigger._wire.payloads import encode_payload
 from trigger.types.batch import (
     BatchResults,
@@ -44,6 +45,9 @@ STREAM_RETRY = RetryOptions(
 
 _JWT_HEADER = "x-trigger-jwt"
 _STRATEGY_HEADER = "batch-processing-strategy"
+# The v1 batch routes read a batch idempotency key from these headers (the v2 route none).
+_BATCH_KEY_HEADER = "idempotency-key"
+_BATCH_KEY_TTL_HEADER = "idempotency-key-ttl"
 
 
 def _with_token(response: httpx.Response, model: type[Any]) -> Any:
@@ -69,6 +73,32 @@ def _triggered_v2(response: httpx.Response) -> BatchTriggerV2Result:
 def _task_batch(response: httpx.Response) -> TaskBatchResult:
     result: TaskBatchResult = _with_token(response, TaskBatchResult)
     return result
+
+
+def _own_v1(
+    parse: Callable[[httpx.Response], BatchTriggerV1Result], own_batch: bool, own_items: set[int]
+) -> Callable[[httpx.Response], BatchTriggerV1Result]:
+    # What the call's own keys found was made by an earlier attempt of this same call. A
+    # batch found by its key comes back with every run flagged cached: all are this call's
+    # (whether an item's own key had found an older run was in the answer that got lost).
+    def parse_own(response: httpx.Response) -> BatchTriggerV1Result:
+        result = parse(response)
+        whole_batch = own_batch and result.is_cached
+        runs = [
+            msgspec.structs.replace(run, is_cached=False)
+            if run.is_cached and (whole_batch or i in own_items)
+            else run
+            for i, run in enumerate(result.runs)
+        ]
+        is_cached = False if own_batch else result.is_cached
+        return msgspec.structs.replace(result, is_cached=is_cached, runs=runs)
+
+    return parse_own
+
+
+def _has_header(options: RequestOptions | None, name: str) -> bool:
+    headers = (options or {}).get("extra_headers") or {}
+    return any(str(key).lower() == name for key in headers)
 
 
 def _unsealed(result: StreamBatchItemsResult) -> bool:
@@ -117,14 +147,28 @@ class Batch:
         creation, before any item is sent; that surfaces as a `BatchTriggerError` of phase
         ``"create"`` whose cause is a `BadRequestError`.
 
+        Retries start no second run. Without ``idempotency_key`` nothing needs a key: a
+        retried creation whose answer was lost leaves at most an empty batch behind (it
+        never gets items, so it starts nothing), and the stream is deduplicated by item
+        index. With ``idempotency_key``, the server answers a second creation with the same
+        key by 422 ("already been created") instead of the batch, and keeps batch keys
+        forever; the batch is then created again without the key and the items are
+        streamed to it with the keys derived from yours, so each item gets back the run an
+        earlier batch started with it (unless that run failed or expired, or its key's TTL
+        ran out: then it starts a new one). That holds for a retry of this call and for a
+        later call with the same key alike: the result is then a new batch id, with
+        ``is_cached=False`` and no ``idempotency_key``, whose runs are the earlier runs.
+
         Args:
             items: The runs, e.g. ``[{"task": "send-email", "payload": {...}}]``; each may
                 have ``options`` (snake_case, as for `tasks.trigger`). A non-empty sequence.
             idempotency_key: Makes the batch idempotent: a key (or key parts) hashed as the
-                official SDK does. Items without their own key get one derived from it and
-                their index.
-            idempotency_key_ttl: How long the item keys last (e.g. ``"1h"``); items without
-                their own TTL that carry a key get this one.
+                official SDK does (a key from ``idempotency_keys.create`` also sends its
+                user key and scope). Items without their own key get one derived from it
+                and their index.
+            idempotency_key_ttl: How long the item keys last (``"1h"``: one number and one
+                unit, or a timedelta whole in one unit); items without their own TTL that
+                carry a key get this one.
             request_options: Per-call retry, timeout and header overrides.
 
         Returns:
@@ -155,15 +199,20 @@ class Batch:
         except Exception as exc:
             raise BatchTriggerError.wrap(exc, phase="offload", item_count=plan.count) from exc
         try:
-            created = self._client._request(
-                "POST",
-                "/api/v3/batches",
-                parse_response=_created,
-                body=body,
-                options=request_options,
-            )
+            created = self._create(body, request_options)
         except Exception as exc:
-            raise BatchTriggerError.wrap(exc, phase="create", item_count=plan.count) from exc
+            if plan.key is None or not wire.already_created(exc):
+                raise BatchTriggerError.wrap(exc, phase="create", item_count=plan.count) from exc
+            # The key is taken, by an attempt of this call whose answer was lost or by an
+            # earlier call, and no endpoint finds that batch. Make one without the key; the
+            # items keep the keys derived from it, so none starts a run a second time.
+            keyless = {k: v for k, v in body.items() if not k.startswith("idempotencyKey")}
+            try:
+                created = self._create(keyless, request_options)
+            except Exception as retry_exc:
+                raise BatchTriggerError.wrap(
+                    retry_exc, phase="create", item_count=plan.count
+                ) from retry_exc
         if not created.is_cached:
             try:
                 self._stream(created.id, plan, request_options)
@@ -193,6 +242,13 @@ class Batch:
         request_options: RequestOptions | None = None,
     ) -> CreatedBatch:
         """Create a batch that expects ``run_count`` items (phase 1; see `stream_items`).
+
+        With an ``idempotency_key`` the server holds already (another call's, or an attempt
+        of this one whose answer was lost and was retried), the server answers 422
+        `UnprocessableEntityError` "already been created with the same idempotency key"
+        instead of the batch, and no call finds that batch. `trigger` recovers by creating
+        the batch again without the key; when calling this directly, do the same and
+        stream the items with ``idempotency_key`` so that their keys still hold.
 
         Args:
             run_count: How many items will be streamed (at least 1; the server caps it,
@@ -294,14 +350,30 @@ class Batch:
     ) -> BatchResults:
         """The results of a batch's finished runs (runs still executing are left out).
 
+        Current servers answer this endpoint with no items even for a completed batch. When
+        it gives none, the batch is retrieved and each of its runs' results is taken from
+        `Runs.result` (which builds it from the run when the server has none), so the
+        answer lists every finished run either way; that costs one request per run. Through
+        ``with_raw_response`` the endpoint's own answer is returned, as it is.
+
         Args:
             batch_id: The batch (``batch_…``).
             request_options: Per-call retry, timeout and header overrides.
         """
         path = f"/api/v1/batches/{path_segment('batch_id', batch_id)}/results"
-        return self._client._request(
+        raw = wants_raw()
+        results: BatchResults = self._client._request(
             "GET", path, parse=decoder(BatchResults).decode, options=request_options
         )
+        if raw or results.items:
+            return results
+        batch = self.retrieve_v1(batch_id, request_options=request_options)
+        items = []
+        for run_id in batch.runs:
+            result = self._client.runs.result(run_id, request_options=request_options)
+            if result is not None:
+                items.append(result)
+        return BatchResults(id=results.id, items=items)
 
     def trigger_v1(
         self,
@@ -316,6 +388,14 @@ class Batch:
 
         The server caps the item count (500 by default) and the body size (1 MB by
         default); `trigger` has neither limit. Payloads of 128 KiB or more are offloaded.
+
+        A retry after a lost answer starts no second run and returns the same batch: the
+        batch is sent with the call's own key (the ``idempotency-key`` header, unless you
+        set one: ``request-<the call's request idempotency key>``, 24 hours), and each
+        item without a key of yours gets ``request-<…>-<index>`` (see `tasks.trigger`).
+        Those keys show on the batch and its runs; the result says ``is_cached=False`` for
+        what this call made. With one attempt only and no request key of yours, none is
+        added.
 
         Args:
             items: The runs, e.g. ``[{"task": "send-email", "payload": {...}}]``.
@@ -332,6 +412,7 @@ class Batch:
             "/api/v1/tasks/batch",
             items,
             _triggered_v1,
+            own_parse=lambda own_batch, own_items: _own_v1(_triggered_v1, own_batch, own_items),
             parent_run_id=parent_run_id,
             resume_parent_on_completion=resume_parent_on_completion,
             processing_strategy=processing_strategy,
@@ -350,8 +431,13 @@ class Batch:
         """Trigger a batch in one request through ``POST /api/v2/tasks/batch``.
 
         The server caps the item count (500 by default) and the body size (1 MB by
-        default); `trigger` has neither limit. A retried request is deduplicated by the
-        request idempotency key. Payloads of 128 KiB or more are offloaded.
+        default); `trigger` has neither limit. Payloads of 128 KiB or more are offloaded.
+
+        The server does not deduplicate the request, so each item without a key of yours
+        gets the call's own (``request-<the call's request idempotency key>-<index>``, 24
+        hours; see `tasks.trigger`): a retry after a lost answer starts no second run, but
+        makes a second batch, holding the same runs, whose id is the one returned. With
+        one attempt only and no request key of yours, no key is added.
 
         Args:
             items: The runs, e.g. ``[{"task": "send-email", "payload": {...}}]``.
@@ -368,6 +454,7 @@ class Batch:
             "/api/v2/tasks/batch",
             items,
             _triggered_v2,
+            own_parse=None,
             parent_run_id=parent_run_id,
             resume_parent_on_completion=resume_parent_on_completion,
             processing_strategy=processing_strategy,
@@ -382,6 +469,10 @@ class Batch:
         request_options: RequestOptions | None = None,
     ) -> TaskBatchResult:
         """Trigger up to 100 runs of one task through ``POST /api/v1/tasks/{id}/batch``.
+
+        A retry after a lost answer starts no second run and returns the same batch, by
+        the call's own batch key (``idempotency-key`` header) and item keys, as for
+        `trigger_v1`.
 
         Args:
             task_id: The task every item runs.
@@ -399,6 +490,7 @@ class Batch:
         checked, large = wire.check_one_shot_items(
             items, with_task=False, maximum=wire.TASK_BATCH_MAX_ITEMS
         )
+        sent_options, retry_key = retry_guard(self._client.retry, request_options)
         offloaded = self._offload_items(checked, large, lambda _: task_id, request_options)
         body = {
             "items": [
@@ -411,11 +503,23 @@ class Batch:
                 for i, item in enumerate(checked)
             ]
         }
+        if retry_key is not None:
+            wire.guard_items(body["items"], retry_key)
+            sent_options, _ = self._batch_key_headers(sent_options, retry_key, ttl=False)
         return self._client._request(
-            "POST", path, parse_response=_task_batch, body=body, options=request_options
+            "POST", path, parse_response=_task_batch, body=body, options=sent_options
         )
 
     # -- internals --------------------------------------------------------------------------
+
+    def _create(self, body: dict[str, Any], request_options: RequestOptions | None) -> CreatedBatch:
+        return self._client._request(
+            "POST",
+            "/api/v3/batches",
+            parse_response=_created,
+            body=body,
+            options=request_options,
+        )
 
     def _one_shot(
         self,
@@ -423,6 +527,7 @@ class Batch:
         items: Sequence[wire.BatchItem],
         parse_response: Callable[[httpx.Response], T],
         *,
+        own_parse: Callable[[bool, set[int]], Callable[[httpx.Response], T]] | None,
         parent_run_id: str | None,
         resume_parent_on_completion: bool | None,
         processing_strategy: wire.ProcessingStrategy | None,
@@ -430,10 +535,10 @@ class Batch:
     ) -> T:
         checked, large = wire.check_one_shot_items(items, with_task=True)
         fields = wire.parent_fields(parent_run_id, resume_parent_on_completion)
-        options = request_options
+        options, retry_key = retry_guard(self._client.retry, request_options)
         if processing_strategy is not None:
             strategy = wire.processing_strategy(processing_strategy)
-            options = _with_header(request_options, _STRATEGY_HEADER, strategy)
+            options = _with_header(options, _STRATEGY_HEADER, strategy)
         offloaded = self._offload_items(
             checked, large, lambda i: str(checked[i]["task"]), request_options
         )
@@ -449,9 +554,27 @@ class Batch:
             ],
             **fields,
         }
+        if retry_key is not None:
+            own_items = wire.guard_items(body["items"], retry_key)
+            if own_parse is not None:  # a v1 route, which reads a batch key
+                options, own_batch = self._batch_key_headers(options, retry_key, ttl=True)
+                parse_response = own_parse(own_batch, own_items)
         return self._client._request(
             "POST", path, parse_response=parse_response, body=body, options=options
         )
+
+    @staticmethod
+    def _batch_key_headers(
+        options: RequestOptions | None, key: str, *, ttl: bool
+    ) -> tuple[RequestOptions | None, bool]:
+        # A v1 route answers a repeated batch key with the batch it made (same id), so a
+        # retry gets the original batch; the item keys still guard a retry racing the first.
+        if _has_header(options, _BATCH_KEY_HEADER):
+            return options, False  # the caller's own batch key
+        options = _with_header(options, _BATCH_KEY_HEADER, key)
+        if ttl and not _has_header(options, _BATCH_KEY_TTL_HEADER):
+            options = _with_header(options, _BATCH_KEY_TTL_HEADER, RETRY_KEY_TTL)
+        return options, True
 
     def _offload(self, plan: wire.BatchPlan, request_options: RequestOptions | None) -> None:
         plan.offloaded = self._offload_items(plan.items, plan.large, plan.task, request_options)
@@ -506,7 +629,7 @@ class Batch:
 
 
 class BatchWithRawResponse:
-    """`AsyncBatch` methods that return the `APIResponse` instead of the parsed data."""
+    """`Batch` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, batch: Batch) -> None:
         self.create = raw_response_wrapper(batch.create)

@@ -217,7 +217,7 @@ class BulkActions:
 
 
 class BulkActionsWithRawResponse:
-    """`AsyncBulkActions` methods that return the `APIResponse` instead of the parsed data."""
+    """`BulkActions` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, bulk_actions: BulkActions) -> None:
         self.create = raw_response_wrapper(bulk_actions.create)

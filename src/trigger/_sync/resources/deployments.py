@@ -153,7 +153,7 @@ class Deployments:
 
 
 class DeploymentsWithRawResponse:
-    """`AsyncDeployments` methods that return the `APIResponse` instead of the parsed data."""
+    """`Deployments` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, deployments: Deployments) -> None:
         self.list = raw_response_wrapper(deployments.list)

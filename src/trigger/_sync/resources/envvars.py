@@ -12,7 +12,7 @@ from trigger._models import decoder
 from trigger._response import raw_response_wrapper
 from trigger._types import RequestOptions
 from trigger._wire import envvars as wire
-from trigger.types.envvars import EnvVar, EnvVarSuccess
+from trigger.types.envvars import EnvVar, EnvVarSource, EnvVarSuccess
 
 if TYPE_CHECKING:
     from trigger._sync.client import Client
@@ -188,7 +188,7 @@ class EnvVars:
         override: bool = False,
         is_secret: bool | None = None,
         parent_variables: Mapping[str, str] | None = None,
-        source: str | None = None,
+        source: EnvVarSource | None = None,
         request_options: RequestOptions | None = None,
     ) -> EnvVarSuccess:
         """Import many variables at once.
@@ -203,7 +203,9 @@ class EnvVars:
             parent_variables: Name to value, written to the *parent* environment of the
                 preview branch selected by the client's ``preview_branch`` (not to the
                 branch itself).
-            source: Where the variables come from, recorded by the server.
+            source: Who the import comes from, recorded by the server:
+                ``{"type": "user", "user_id": ...}`` or
+                ``{"type": "integration", "integration": ...}``.
             request_options: Per-call retry, timeout and header overrides.
 
         Raises:
@@ -236,7 +238,7 @@ class EnvVars:
         override: bool = False,
         is_secret: bool | None = None,
         parent_variables: Mapping[str, str] | None = None,
-        source: str | None = None,
+        source: EnvVarSource | None = None,
         interpolate: bool = False,
         request_options: RequestOptions | None = None,
     ) -> EnvVarSuccess:
@@ -255,7 +257,9 @@ class EnvVars:
             is_secret: Store every imported variable as a secret.
             parent_variables: Name to value, written to the parent environment of the
                 preview branch (see `upload`).
-            source: Where the variables come from, recorded by the server.
+            source: Who the import comes from, recorded by the server:
+                ``{"type": "user", "user_id": ...}`` or
+                ``{"type": "integration", "integration": ...}``.
             interpolate: Expand ``${NAME}`` references as python-dotenv does (from the file,
                 then from this process's environment). Off by default, so that local values
                 never leak into the upload.
@@ -282,7 +286,7 @@ class EnvVars:
 
 
 class EnvVarsWithRawResponse:
-    """`AsyncEnvVars` methods that return the `APIResponse` instead of the parsed data."""
+    """`EnvVars` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, envvars: EnvVars) -> None:
         self.list = raw_response_wrapper(envvars.list)

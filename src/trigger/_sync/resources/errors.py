@@ -173,7 +173,7 @@ class Errors:
 
 
 class ErrorsWithRawResponse:
-    """`AsyncErrors` methods that return the `APIResponse` instead of the parsed data."""
+    """`Errors` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, errors: Errors) -> None:
         self.list = raw_response_wrapper(errors.list)

@@ -11,7 +11,13 @@ from trigger._models import decoder
 from trigger._response import raw_response_wrapper
 from trigger._types import RequestOptions
 from trigger._validation import check_str, path_segment
-from trigger._wire.idempotency import IdempotencyKeyScope, hash_idempotency_key, is_hashed_key
+from trigger._wire.idempotency import (
+    IdempotencyKey,
+    IdempotencyKeyScope,
+    create_idempotency_key,
+    hash_idempotency_key,
+    is_hashed_key,
+)
 from trigger.types.runs import IdResponse
 
 if TYPE_CHECKING:
@@ -41,11 +47,14 @@ class IdempotencyKeys:
         scope: IdempotencyKeyScope = "run",
         parent_run_id: str | None = None,
         attempt_number: int | None = None,
-    ) -> str:
+    ) -> IdempotencyKey:
         """Derive an idempotency key locally (no request), exactly as the official SDK does.
 
-        Pass the result as ``idempotency_key`` of a trigger (it is sent unchanged) or keep
-        the raw key: both give the same run.
+        Pass the result as ``idempotency_key`` of a trigger or batch (it is sent unchanged)
+        or keep the raw key: both give the same run. The result is the hex string itself (a
+        ``str`` subclass equal to it) that also remembers the user key and scope, so a
+        trigger with it sends them as ``idempotencyKeyOptions``, as the official SDK does,
+        and the dashboard shows the key you gave.
 
         Args:
             key: One string or several parts, joined with ``-``.
@@ -54,19 +63,16 @@ class IdempotencyKeys:
             attempt_number: The attempt that derived it (``attempt`` scope).
 
         Returns:
-            The 64-character lower-case hex SHA-256 key.
+            The 64-character lower-case hex SHA-256 key, with ``user_key`` (the parts joined
+            with ``-``) and ``scope`` attributes.
 
         Raises:
             TypeError: A key part is not a string.
             ValueError: The key is empty, or the scope arguments do not fit together.
         """
-        return hash_idempotency_key(
-            key,
-            scope=scope,
-            run_id=parent_run_id,
-            attempt_number=attempt_number,
-            name="key",
-            prehashed=False,  # like the official create(): every key is hashed
+        # Like the official create(): every key is hashed, a 64-character one too.
+        return create_idempotency_key(
+            key, scope=scope, run_id=parent_run_id, attempt_number=attempt_number, name="key"
         )
 
     def reset(
@@ -81,8 +87,8 @@ class IdempotencyKeys:
     ) -> IdResponse:
         """Release an idempotency key of a task, so the next trigger with it starts a new run.
 
-        A 64-character key is tried as given first and, if the server knows no such key,
-        as a raw key to hash.
+        A key from `create` is reset as it is. Another 64-character key is tried as given
+        first and, if the server knows no such key, as a raw key to hash.
 
         Args:
             task_identifier: The task the key was used with.
@@ -104,7 +110,7 @@ class IdempotencyKeys:
             key, scope=scope, run_id=parent_run_id, attempt_number=attempt_number, name="key"
         )
         body = {"taskIdentifier": task_identifier}
-        if not is_hashed_key(key):
+        if not is_hashed_key(key) or isinstance(key, IdempotencyKey):
             return self._reset(hashed, body, request_options)
         try:
             return self._reset(hashed, body, request_options)
@@ -125,7 +131,7 @@ class IdempotencyKeys:
 
 
 class IdempotencyKeysWithRawResponse:
-    """`AsyncIdempotencyKeys` methods that return the `APIResponse` instead of the data."""
+    """`IdempotencyKeys` methods that return the `APIResponse` instead of the data."""
 
     def __init__(self, keys: IdempotencyKeys) -> None:
         self.reset = raw_response_wrapper(keys.reset)

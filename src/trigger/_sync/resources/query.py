@@ -133,7 +133,7 @@ class Query:
 
 
 class QueryWithRawResponse:
-    """`AsyncQuery` methods that return the `APIResponse` instead of the parsed data."""
+    """`Query` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, query: Query) -> None:
         self.execute = raw_response_wrapper(query.execute)

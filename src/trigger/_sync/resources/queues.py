@@ -188,7 +188,7 @@ class Queues:
 
 
 class QueuesWithRawResponse:
-    """`AsyncQueues` methods that return the `APIResponse` instead of the parsed data."""
+    """`Queues` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, queues: Queues) -> None:
         self.list = raw_response_wrapper(queues.list)

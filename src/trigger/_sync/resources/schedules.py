@@ -217,7 +217,7 @@ class Schedules:
 
 
 class SchedulesWithRawResponse:
-    """`AsyncSchedules` methods that return the `APIResponse` instead of the parsed data."""
+    """`Schedules` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, schedules: Schedules) -> None:
         self.create = raw_response_wrapper(schedules.create)

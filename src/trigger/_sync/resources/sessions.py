@@ -301,7 +301,7 @@ class Sessions:
 
         The stream opens on the first iteration and closes when the server ends it or when
         the generator is closed: to stop early, close it (or iterate it inside
-        ``contextlib.aclosing`` / ``contextlib.closing``) so the connection is released at
+        ``contextlib.closing``) so the connection is released at
         once. It is not retried: to resume, subscribe again with ``last_event_id`` set to the
         last event's id.
 
@@ -376,7 +376,7 @@ class Sessions:
 
 
 class SessionsWithRawResponse:
-    """`AsyncSessions` methods that return the `APIResponse` instead of the parsed data."""
+    """`Sessions` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, sessions: Sessions) -> None:
         self.create = raw_response_wrapper(sessions.create)

@@ -15,6 +15,7 @@ from trigger._response import raw_response_wrapper
 from trigger._types import RequestOptions
 from trigger._validation import path_segment
 from trigger._wire import tasks as wire
+from trigger._wire.idempotency import guard_options, retry_guard
 from trigger._wire.payloads import encode_payload
 from trigger.types.tasks import TriggerResult
 
@@ -31,6 +32,13 @@ def _trigger_result(response: httpx.Response) -> TriggerResult:
     result = decoder(TriggerResult).decode(response.content)
     token = response.headers.get("x-trigger-jwt")
     return msgspec.structs.replace(result, public_access_token=token) if token else result
+
+
+def _own_trigger_result(response: httpx.Response) -> TriggerResult:
+    # The key was this call's own: a run found by it was started by an earlier attempt of
+    # this very call, so for the caller it is new (as the server's request cache would say).
+    result = _trigger_result(response)
+    return msgspec.structs.replace(result, is_cached=False) if result.is_cached else result
 
 
 class Tasks:
@@ -72,12 +80,30 @@ class Tasks:
         values (see `trigger._wire.payloads`). A payload of 128 KiB or more (serialized) is
         uploaded to object storage first and the run receives a reference to it.
 
+        A retried trigger never starts a second run. The server does not deduplicate
+        requests by their ``x-trigger-request-idempotency-key``, only runs by their
+        idempotency key, so without an ``idempotency_key`` the run gets one made for this
+        call: ``request-<the call's request idempotency key>`` with a TTL of 24 hours, the
+        same on every attempt. An attempt whose answer was lost (connection reset, timeout)
+        may have started the run; the retry then gets that run back. What it shows: the run
+        carries that key (``runs.list`` shows it as ``idempotency_key``, the dashboard
+        too); the result still says ``is_cached=False``, as the run was started by this
+        call; a second call is a second run, unless both pass the same
+        ``request_options={"idempotency_key": ...}``, which then dedupes them for 24 hours
+        (as the header promises). A run that failed or expired frees its key, so a retry
+        after such a quick failure starts a new run. With retries off
+        (``request_options={"max_attempts": 1}``, or a client whose `RetryOptions` make
+        one attempt) and no request key of yours, no key is added.
+
         Args:
             task_id: The task's identifier.
             payload: The run's payload (``None``: no payload).
             idempotency_key: Return the existing run triggered with this key instead of
-                starting another; key parts are joined with ``-`` and hashed.
-            idempotency_key_ttl: How long the key holds, e.g. ``"1h"`` (server default 30 d).
+                starting another; key parts are joined with ``-`` and hashed. A key from
+                ``idempotency_keys.create`` is sent with its user key and scope.
+            idempotency_key_ttl: How long the key holds: ``"30s"``, ``"15m"``, ``"1h"``,
+                ``"7d"`` (one number, one unit: the only form the server reads) or a
+                timedelta whole in one unit. Server default: 30 days.
             delay: Start no earlier than this: ``"30s"``, ``"1h30m"``, a timedelta, or an
                 aware datetime.
             ttl: Expire the run unless it starts within this (``"10m"``, or int seconds).
@@ -130,13 +156,15 @@ class Tasks:
             name="",
         )
         encoded = encode_payload(payload)
+        sent_options, retry_key = retry_guard(self._client.retry, request_options)
+        own_key = retry_key is not None and guard_options(options, retry_key)
         encoded = self._client.packets.offload(task_id, encoded, request_options=request_options)
         return self._client._request(
             "POST",
             path,
-            parse_response=_trigger_result,
+            parse_response=_own_trigger_result if own_key else _trigger_result,
             body=wire.trigger_body(encoded, options),
-            options=request_options,
+            options=sent_options,
         )
 
     def batch_trigger(
@@ -145,7 +173,7 @@ class Tasks:
         items: Sequence[Mapping[str, Any]],
         *,
         idempotency_key: str | Sequence[str] | None = None,
-        idempotency_key_ttl: str | None = None,
+        idempotency_key_ttl: str | timedelta | None = None,
         request_options: RequestOptions | None = None,
     ) -> BatchTriggerResult:
         """Trigger many runs of one task in one batch (the same as ``batch.trigger``).
@@ -156,7 +184,8 @@ class Tasks:
                 ``options`` takes the keyword options of `trigger` as a mapping.
             idempotency_key: Makes the batch idempotent; items without their own key get
                 one derived from it and their index.
-            idempotency_key_ttl: How long the derived item keys hold, e.g. ``"1h"``.
+            idempotency_key_ttl: How long the derived item keys hold, e.g. ``"1h"`` (one
+                number and one unit, or a timedelta whole in one unit).
             request_options: Per-call retry, timeout and header overrides.
 
         Returns:
@@ -190,7 +219,7 @@ class Tasks:
 
 
 class TasksWithRawResponse:
-    """`AsyncTasks` methods that return the `APIResponse` instead of the parsed data."""
+    """`Tasks` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, tasks: Tasks) -> None:
         self.trigger = raw_response_wrapper(tasks.trigger)

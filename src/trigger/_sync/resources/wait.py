@@ -69,7 +69,8 @@ class Wait:
             idempotency_key: Return the existing token created with this key (at most 2048
                 characters) instead of a new one.
             idempotency_key_ttl: How long the idempotency key deduplicates, e.g. ``"1h"``.
-            tags: One tag or up to 10 (each at most 128 characters).
+            tags: One tag (sent as a string, as the official client sends it) or a list of
+                up to 10 (each at most 128 characters).
             request_options: Per-call retry, timeout and header overrides.
 
         Returns:
@@ -184,19 +185,23 @@ class Wait:
         """Complete a waitpoint token through its callback URL, without the API key.
 
         This is the request an external service makes with the token's ``url``; no
-        ``Authorization`` header is sent, the hash in the URL authenticates the call.
+        ``Authorization`` header is sent, the hash in the URL authenticates the call (and
+        is masked in logs).
 
         Args:
-            url: The token's callback URL (or a token object holding it). It must belong to
-                this client's API origin.
+            url: The token's callback URL (or a token object holding it): any http(s) URL
+                whose path ends in ``/api/v1/waitpoints/tokens/<id>/callback/<hash>``. Its
+                host may be spelled differently from ``base_url`` (``localhost`` or
+                ``127.0.0.1``, an internal or a public name): the completion is sent to this
+                client's ``base_url``, so it never goes to a host you did not configure.
             data: The output handed to the waiting run: a JSON object (``{}`` when omitted).
             request_options: Per-call retry, timeout and header overrides.
 
         Raises:
-            ValueError: ``url`` is not a callback URL of this client's API origin.
+            ValueError: ``url`` is not an http(s) waitpoint callback URL.
         """
         target = url.url if isinstance(url, (CreatedWaitpointToken, WaitpointToken)) else url
-        path = wire.callback_path(self._client.base_url, target)
+        path = wire.callback_path(target)
         return self._client._request(
             "POST",
             path,
@@ -208,7 +213,7 @@ class Wait:
 
 
 class WaitWithRawResponse:
-    """`AsyncWait` methods that return the `APIResponse` instead of the parsed data."""
+    """`Wait` methods that return the `APIResponse` instead of the parsed data."""
 
     def __init__(self, wait: Wait) -> None:
         self.create_token = raw_response_wrapper(wait.create_token)

@@ -1,0 +1,232 @@
+"""One attempt of a request: send it and read its body within the deadline and the size cap.
+
+The request pipeline (``_async/client.py``) calls `async_send_attempt`; its generated sync
+twin calls `send_attempt` (scripts/unasync.py maps the name). Both stream the response and
+count its body after decoding, stopping as soon as it passes the cap:
+
+* the async variant bounds the whole attempt (connecting, sending, headers and body) with
+  an anyio cancel scope, under asyncio and trio alike;
+* the sync variant cannot interrupt a blocking read, so it checks the deadline after each
+  chunk of the body: an attempt ends within the deadline plus one read timeout (httpx's
+  per-read limit), and connecting and the response headers keep httpx's per-phase limits.
+
+gzip and deflate are decoded here, in steps of at most `_STEP` bytes, so a small
+compressed body that would expand to gigabytes never does. Other codings (brotli and zstd,
+when their packages are installed) are decoded by httpx and counted per decoded chunk.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from typing import TYPE_CHECKING
+
+from trigger._validation import check_number
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "BodyTooLarge",
+    "async_send_attempt",
+    "check_max_response_size",
+    "send_attempt",
+]
+
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+"""64 MiB: the largest body the SDK reads unless told otherwise.
+
+The API's own answers are far smaller (a page of 100 runs is ~175 KB; payloads and outputs
+are limited to 3 MiB), so this leaves room for large query results and packet downloads
+while keeping a broken or hostile server from filling the memory.
+"""
+
+# Decoded bytes per zlib call: what one compressed chunk can claim at once, whatever its
+# compression ratio (about 1,000:1 for zlib, so a 64 KiB chunk could otherwise be 64 MiB).
+_STEP = 256 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The body passed the cap (the pipeline turns this into `ResponseTooLargeError`)."""
+
+    def __init__(self, limit: int, response: httpx.Response) -> None:
+        super().__init__(limit)
+        self.limit = limit
+        self.status = response.status_code
+        self.headers = response.headers
+
+
+def check_max_response_size(value: object) -> int:
+    """Return ``value`` if it is a positive whole number of bytes, else raise naming it."""
+    return int(check_number("max_response_size", value, minimum=1, integer=True))
+
+
+class _Body:
+    """Collects one response body, decoded, and refuses it once it passes the limit."""
+
+    __slots__ = ("_chunks", "_deflate_first", "_inflater", "_limit", "_response", "_size", "raw")
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self._response = response
+        self._limit = limit
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._inflater: zlib._Decompress | None = None
+        self._deflate_first = False
+        self.raw = True
+        """Feed raw bytes (decoded here) rather than httpx's decoded ones."""
+        headers = response.headers
+        # Most bodies are not encoded: one membership test, the cheapest lookup httpx has.
+        coding = (
+            headers["content-encoding"].strip().lower() if "content-encoding" in headers else ""
+        )
+        if coding in ("", "identity"):
+            pass
+        elif coding in ("gzip", "x-gzip"):
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            # Servers send zlib-wrapped or raw deflate; httpx tries the first, then the other.
+            self._inflater = zlib.decompressobj()
+            self._deflate_first = True
+        else:
+            self.raw = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether the body is still to be read (a mock transport hands it over read)."""
+        response = self._response
+        if not response.is_stream_consumed:
+            return True
+        if len(response.content) > self._limit:
+            raise BodyTooLarge(self._limit, response)
+        return False
+
+    def feed(self, data: bytes) -> None:
+        """Take the next chunk of the body."""
+        if self._inflater is None:
+            self._add(data)
+            return
+        try:
+            self._inflate(data)
+        except zlib.error as exc:
+            if not self._deflate_first:
+                raise _decoding_error(exc, self._response) from exc
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._deflate_first = False
+            self.feed(data)
+        self._deflate_first = False
+
+    def _inflate(self, data: bytes) -> None:
+        inflater = self._inflater
+        assert inflater is not None
+        while True:
+            out = inflater.decompress(data, _STEP)
+            if out:
+                self._add(out)
+            data = inflater.unconsumed_tail
+            # A full step may leave output pending inside zlib: ask again until it is short.
+            if not data and len(out) < _STEP:
+                return
+
+    def _add(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            raise BodyTooLarge(self._limit, self._response)
+        self._chunks.append(data)
+
+    def finish(self) -> None:
+        """Store the whole body as the response's content."""
+        if self._inflater is not None:
+            try:
+                self._add(self._inflater.flush())
+            except zlib.error as exc:
+                raise _decoding_error(exc, self._response) from exc
+        # httpx keeps a read body here; read() and aread() fill it the same way.
+        self._response._content = b"".join(self._chunks)
+
+
+def _decoding_error(exc: zlib.error, response: httpx.Response) -> httpx.DecodingError:
+    import httpx
+
+    return httpx.DecodingError(str(exc), request=response.request)
+
+
+def _late(request: httpx.Request, deadline: float) -> httpx.TimeoutException:
+    import httpx
+
+    return httpx.TimeoutException(
+        f"the attempt took longer than the {deadline:g} s timeout", request=request
+    )
+
+
+async def async_send_attempt(
+    http: httpx.AsyncClient, request: httpx.Request, deadline: float | None, limit: int
+) -> httpx.Response:
+    """Send ``request`` and read its body, all within ``deadline`` seconds (if given).
+
+    Raises:
+        httpx.TimeoutException: The attempt took longer than ``deadline``.
+        BodyTooLarge: The decoded body passed ``limit`` bytes.
+        httpx.RequestError: As ``http.send``.
+    """
+    import anyio
+    import httpx
+
+    failure: Exception | None = None
+    scope = anyio.CancelScope()
+    if deadline is not None:
+        scope.deadline = anyio.current_time() + deadline
+    with scope:
+        response = await http.send(request, stream=True)
+        try:
+            body = _Body(response, limit)
+            if body.pending:
+                chunks = response.aiter_raw() if body.raw else response.aiter_bytes()
+                async for chunk in chunks:
+                    if failure is not None:
+                        continue  # data httpx had buffered; the next read is cancelled
+                    try:
+                        body.feed(chunk)
+                    except (BodyTooLarge, httpx.DecodingError) as exc:
+                        # Raised here, the error would leave httpx's stream generators
+                        # suspended (trio warns when they are collected). Cancelling
+                        # ends them from the inside, at their next read, instead.
+                        failure = exc
+                        scope.cancel()
+                if failure is None:
+                    body.finish()
+        finally:
+            await response.aclose()
+        if failure is None:
+            return response
+    if failure is not None:
+        raise failure
+    raise _late(request, deadline or 0.0)
+
+
+def send_attempt(
+    http: httpx.Client, request: httpx.Request, deadline: float | None, limit: int
+) -> httpx.Response:
+    """Send ``request`` and read its body; the deadline is checked after each chunk.
+
+    Raises:
+        httpx.TimeoutException: The attempt took longer than ``deadline``.
+        BodyTooLarge: The decoded body passed ``limit`` bytes.
+        httpx.RequestError: As ``http.send``.
+    """
+    started = time.monotonic()
+    response = http.send(request, stream=True)
+    try:
+        body = _Body(response, limit)
+        if body.pending:
+            for chunk in response.iter_raw() if body.raw else response.iter_bytes():
+                body.feed(chunk)
+                if deadline is not None and time.monotonic() - started > deadline:
+                    raise _late(request, deadline)
+            body.finish()
+    finally:
+        response.close()
+    if deadline is not None and time.monotonic() - started > deadline:
+        raise _late(request, deadline)
+    return response

@@ -1,0 +1,102 @@
+"""Wire format of the named concurrency-limit endpoints (``/api/v1/concurrency-limits``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from trigger._validation import check_number, path_segment
+from trigger._wire.queues import MAX_CONCURRENCY_LIMIT
+from trigger._wire.tasks import check_duration, trigger_options_to_wire
+
+__all__ = [
+    "MAX_CONCURRENCY_KEY_LENGTH",
+    "check_concurrency_key",
+    "key_query",
+    "limit_path",
+    "override_body",
+    "reset_body",
+]
+
+MAX_CONCURRENCY_KEY_LENGTH = 128
+"""The longest concurrency key a limit override or lookup accepts."""
+
+_LIMITS = "/api/v1/concurrency-limits"
+
+
+def limit_path(name: str, suffix: str = "") -> str:
+    """``/api/v1/concurrency-limits/{name}`` plus an optional suffix.
+
+    The name is percent-encoded once, so ``task/my-task`` travels as ``task%2Fmy-task`` (not
+    doubly encoded as queue names are).
+    """
+    return f"{_LIMITS}/{path_segment('name', name)}{suffix}"
+
+
+def check_concurrency_key(value: str | int) -> str:
+    """A concurrency key as text: 1-128 characters; a number goes out as its text."""
+    # The same coercion as a trigger's concurrency key (numbers written as JavaScript does).
+    key: str = trigger_options_to_wire({"concurrency_key": value}, name="")["concurrencyKey"]
+    if len(key) > MAX_CONCURRENCY_KEY_LENGTH:
+        raise ValueError(f"concurrency_key must be at most {MAX_CONCURRENCY_KEY_LENGTH} characters")
+    return key
+
+
+def key_query(key: str | int | None) -> dict[str, str]:
+    """``?concurrencyKey=`` of a per-key retrieve; empty without a key."""
+    return {} if key is None else {"concurrencyKey": check_concurrency_key(key)}
+
+
+def _bound(name: str, value: int) -> int:
+    check_number(name, value, minimum=0, maximum=MAX_CONCURRENCY_LIMIT, integer=True)
+    return value
+
+
+def _ttl(value: str | int | timedelta) -> str | int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(check_number("ttl", value, minimum=1, integer=True))
+    duration = check_duration("ttl", value)
+    if not any(char in "123456789" for char in duration):
+        raise ValueError(f"ttl must be a positive duration, got {duration!r}")
+    return duration
+
+
+def override_body(
+    *,
+    per_key: int | None,
+    total: int | None,
+    concurrency_key: str | int | None,
+    ttl: str | int | timedelta | None,
+) -> dict[str, Any]:
+    """Body of an override: the limit's own bounds, or one concurrency key's cap.
+
+    With a key the body is ``{concurrencyKey, perKey, ttl?}`` (``total`` is not per key);
+    without one it is ``{perKey?, total?}`` with at least one bound (and no ``ttl``).
+    """
+    if concurrency_key is not None:
+        if per_key is None:
+            raise ValueError("per_key is required when overriding one concurrency_key")
+        if total is not None:
+            raise ValueError("total is not per key: leave it out when passing concurrency_key")
+        body: dict[str, Any] = {
+            "concurrencyKey": check_concurrency_key(concurrency_key),
+            "perKey": _bound("per_key", per_key),
+        }
+        if ttl is not None:
+            body["ttl"] = _ttl(ttl)
+        return body
+    if ttl is not None:
+        raise ValueError("ttl only applies to a per-key override: pass concurrency_key with it")
+    if per_key is None and total is None:
+        raise ValueError("pass per_key, total or both")
+    body = {}
+    if per_key is not None:
+        body["perKey"] = _bound("per_key", per_key)
+    if total is not None:
+        body["total"] = _bound("total", total)
+    return body
+
+
+def reset_body(key: str | int | None) -> dict[str, str]:
+    """Body of a reset: ``{}`` for the limit's own override, else that key's."""
+    return {} if key is None else {"concurrencyKey": check_concurrency_key(key)}
