@@ -1,0 +1,112 @@
+"""The ``trigger emulator`` command (also ``python -m trigger.emulator``).
+
+    trigger emulator --host 127.0.0.1 --port 3030 [--db PATH] [--project-ref REF]
+                     [--strict-keys] [--seed N]
+
+When ready it prints its URL, project ref and keys; SIGINT and SIGTERM stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+__all__ = ["build_parser", "main", "run_emulator"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``trigger`` command line (its first command is ``emulator``)."""
+    parser = argparse.ArgumentParser(prog="trigger", description="Tools for Trigger.dev.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    emulator = commands.add_parser(
+        "emulator",
+        help="Run a local Trigger.dev API emulator.",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=3030, help="TCP port (default 3030; 0: any)")
+    emulator.add_argument("--db", default=None, help="SQLite file to keep state in")
+    emulator.add_argument("--project-ref", default=None, help="project ref (default: generated)")
+    emulator.add_argument(
+        "--strict-keys", action="store_true", help="accept only the keys printed at start"
+    )
+    emulator.add_argument("--seed", type=int, default=None, help="deterministic ids and keys")
+    emulator.add_argument(
+        "--unhandled",
+        choices=("complete", "pending_version", "fail"),
+        default="complete",
+        help="what runs of tasks without a handler do (default: complete)",
+    )
+    emulator.add_argument("--log-level", default="warning", help="uvicorn log level")
+    return parser
+
+
+def _banner(url: str, project_ref: str, keys: dict[str, str], pat: str) -> str:
+    lines = [
+        f"Trigger.dev emulator ready at {url}",
+        f"  project ref  {project_ref}",
+        *(f"  {slug:<12} {key}" for slug, key in keys.items()),
+        f"  {'pat':<12} {pat}",
+        "",
+        f"  export TRIGGER_API_URL={url}",
+        f"  export TRIGGER_SECRET_KEY={keys['dev']}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``trigger`` command line; the exit status."""
+    options = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    commands = {"emulator": run_emulator}
+    return commands[options.command](options)
+
+
+def run_emulator(options: argparse.Namespace) -> int:
+    """``trigger emulator``: serve until SIGINT or SIGTERM; the exit status."""
+    try:
+        from trigger.emulator.server import Emulator
+    except ModuleNotFoundError as error:
+        print(
+            f"trigger emulator needs {error.name!r}: pip install 'trigger-sdk[emulator]'",
+            file=sys.stderr,
+        )
+        return 2
+
+    emulator = Emulator(
+        host=options.host,
+        port=options.port,
+        db=options.db,
+        project_ref=options.project_ref,
+        strict_keys=options.strict_keys,
+        seed=options.seed,
+        unhandled=options.unhandled,
+        log_level=options.log_level,
+    )
+
+    def ready() -> None:
+        text = _banner(
+            emulator.url, emulator.project_ref, emulator.keys, emulator.personal_access_token
+        )
+        print(text, flush=True)
+
+    stopping = {"done": False}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping["done"]:
+            return
+        stopping["done"] = True
+        emulator.stop()
+
+    # The HTTP server runs in a thread, so this thread handles the signals.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        emulator.serve_forever(ready)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("Trigger.dev emulator stopped", flush=True)
+    return 0

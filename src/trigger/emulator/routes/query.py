@@ -1,0 +1,145 @@
+"""Query (SERVER.md §2.14): ``POST /api/v1/query`` over a subset, the schema, dashboards.
+
+The schema and the built-in dashboards are the real server's lists (measured). A query is
+answered by `trigger.emulator.engine.query` when it is within the served subset; otherwise
+400 with a message saying what the emulator answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from trigger.emulator.durations import js_date_ms, period_ms
+from trigger.emulator.engine import query as engine
+from trigger.emulator.engine.query import QueryError, RowContext
+from trigger.emulator.engine.runs import RunState
+from trigger.emulator.routes._http import (
+    builder_auth,
+    emulator_state,
+    endpoint,
+    fail,
+    forbid_unless,
+    json_response,
+    method_not_allowed,
+    parse_body,
+)
+from trigger.emulator.validation import Enum, Nullish, Obj, Str
+
+__all__ = ["routes"]
+
+_ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_RUN = msgspec.json.Decoder(RunState)
+
+QUERY_BODY = Obj(
+    {
+        "query": Str(),
+        "scope": Enum(("environment", "project", "organization")).optional(),
+        "period": Nullish(Str()),
+        "from": Nullish(Str()),
+        "to": Nullish(Str()),
+        "format": Enum(("json", "csv")).optional(),
+    }
+)
+
+
+@functools.lru_cache(maxsize=2)
+def _data(name: str) -> Any:
+    text = resources.files("trigger.emulator").joinpath(f"data/{name}").read_text("utf-8")
+    return json.loads(text)
+
+
+def _tables() -> dict[str, list[str]]:
+    schema = _data("query_schema.json")
+    tables = {
+        table["name"]: [column["name"] for column in table["columns"]] for table in schema["tables"]
+    }
+    # The server lists these too, though its published schema does not describe them.
+    for extra in ("queue_metrics", "env_metrics", "queue_metrics_by_key"):
+        tables.setdefault(extra, [])
+    return tables
+
+
+@endpoint
+async def run_query(request: Request) -> Response:
+    """``POST /api/v1/query``."""
+    if request.method == "GET":
+        method_not_allowed("POST", empty=True)
+    if request.method != "POST":
+        method_not_allowed("POST")
+    credential = builder_auth(request, allow_jwt=True)
+    body = await parse_body(request, QUERY_BODY)
+    try:
+        parsed = engine.parse(body["query"])
+        table = parsed.table
+    except QueryError:
+        parsed, table = None, "__unparseable__"
+    forbid_unless(credential, "read", [("query", table)])
+    if parsed is None:
+        fail(400, engine.SUPPORTED)
+    state = emulator_state(request)
+    env = credential.env
+    assert env is not None
+    now = state.now_ms()
+    low = high = None
+    if body.get("period"):
+        duration = period_ms(body["period"])
+        low = now - duration if duration is not None else None
+    else:
+        low = js_date_ms(body["from"]) if body.get("from") else None
+        high = js_date_ms(body["to"]) if body.get("to") else None
+    scope = body.get("scope", "environment")
+    envs = [env] if scope == "environment" else list(state.project.envs.values())
+    rows: list[tuple[RunState, RowContext]] = []
+    for target in envs:
+        context = RowContext(target.slug, target.type, state.project.ref)
+        with state.store.reading() as conn:
+            found = conn.execute(
+                "SELECT data FROM runs WHERE env_id = ? ORDER BY created_at, seq", (target.id,)
+            ).fetchall()
+        for (data,) in found:
+            run = _RUN.decode(data)
+            if (low is None or run.created_at >= low) and (high is None or run.created_at <= high):
+                rows.append((run, context))
+    try:
+        results = engine.execute(parsed, rows, _tables())
+    except QueryError as error:
+        fail(400, str(error))
+    if body.get("format") == "csv":
+        columns = list(results[0]) if results else [name for _, name in parsed.items]
+        return json_response({"format": "csv", "results": engine.to_csv(results, columns)})
+    return json_response({"format": "json", "results": results})
+
+
+@endpoint
+async def schema(request: Request) -> Response:
+    """``GET /api/v1/query/schema``: the tables and columns queries may read."""
+    if request.method != "GET":
+        method_not_allowed("GET", empty=True)
+    credential = builder_auth(request, allow_jwt=True)
+    forbid_unless(credential, "read", [("query", None)])
+    return json_response(_data("query_schema.json"))
+
+
+@endpoint
+async def dashboards(request: Request) -> Response:
+    """``GET /api/v1/query/dashboards``: the built-in dashboards."""
+    if request.method != "GET":
+        method_not_allowed("GET", empty=True)
+    credential = builder_auth(request, allow_jwt=True)
+    forbid_unless(credential, "read", [("query", None)])
+    return json_response(_data("query_dashboards.json"))
+
+
+routes = [
+    Route("/api/v1/query", run_query, methods=_ALL),
+    Route("/api/v1/query/schema", schema, methods=_ALL),
+    Route("/api/v1/query/dashboards", dashboards, methods=_ALL),
+]

@@ -1,0 +1,446 @@
+"""Sessions (SERVER.md §2.13): create (and its first run), list, retrieve, update, close.
+
+``{session}`` is a ``session_…`` id or the session's external id. Create is idempotent on
+the external id: an open session answers 200 with ``isCached: true``, and triggers a
+continuation run (``continuation: true``, ``previousRunId``) when its current run has
+finished; a closed or expired one 409. A run's payload is the trigger config's
+``basePayload`` with ``sessionId`` added, as on the server. The realtime
+channels (``/realtime/v1/sessions/...``) are not served.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from trigger.emulator import jwt
+from trigger.emulator.auth import Credential
+from trigger.emulator.durations import iso, js_date_ms, period_ms
+from trigger.emulator.project import Environment
+from trigger.emulator.routes._http import (
+    Reply,
+    builder_auth,
+    check_content_length,
+    emulator_state,
+    endpoint,
+    fail,
+    forbid_unless,
+    json_response,
+    method_not_allowed,
+    parse_body,
+    parse_query,
+)
+from trigger.emulator.schemas import MACHINE_PRESETS
+from trigger.emulator.state import EmulatorState
+from trigger.emulator.store import encode_cursor
+from trigger.emulator.store_sessions import SessionRow, SessionStore
+from trigger.emulator.triggering import TriggerError, trigger_run
+from trigger.emulator.validation import (
+    MISSING,
+    Arr,
+    CoercedDate,
+    CoercedNumber,
+    Custom,
+    Enum,
+    Nullish,
+    Num,
+    Obj,
+    Path,
+    Schema,
+    Str,
+    Union,
+)
+
+__all__ = ["routes"]
+
+_ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_BODY_LIMIT = 32 * 1024
+_STATUSES = ("ACTIVE", "CLOSED", "EXPIRED")
+
+
+class _JsonObject(Schema):
+    """``z.record(z.unknown())``: any JSON object, kept whole."""
+
+    def run(self, value: Any, path: Path) -> tuple[int, Any, list[dict[str, Any]]]:
+        status, _, issues = Obj({}).run(value, path)
+        return status, (value if not issues else MISSING), issues
+
+
+def _at_most(count: int) -> Any:
+    def rule(value: Any) -> tuple[list[tuple[str, Path]], Any]:
+        if isinstance(value, list) and len(value) > count:
+            return [(f"Array must contain at most {count} element(s)", ())], value
+        return [], value
+
+    return rule
+
+
+class _ExternalId(Schema):
+    """Trimmed, 1-256 characters, not starting with ``session_``."""
+
+    def run(self, value: Any, path: Path) -> tuple[int, Any, list[dict[str, Any]]]:
+        if isinstance(value, str):
+            value = value.strip()
+        status, parsed, issues = Str(min_length=1, max_length=256).run(value, path)
+        if status == 2:
+            return status, parsed, issues
+        if isinstance(parsed, str) and parsed.startswith("session_"):
+            message = (
+                "externalId cannot start with 'session_' (reserved prefix for internal friendlyIds)"
+            )
+            issues = [*issues, {"code": "custom", "message": message, "path": list(path)}]
+        return (1 if issues else 0), parsed, issues
+
+
+_TAG = Str(max_length=128)
+TRIGGER_CONFIG = Obj(
+    {
+        "basePayload": _JsonObject(),
+        "machine": Enum(MACHINE_PRESETS).optional(),
+        "queue": Str(max_length=128).optional(),
+        "tags": Custom(Arr(_TAG), _at_most(5)).optional(),
+        "maxAttempts": Num(("int",), ("positive",), ("max", 10)).optional(),
+        "maxDuration": Num(("int",), ("positive",)).optional(),
+        "lockToVersion": Str().optional(),
+        "region": Str().optional(),
+        "idleTimeoutInSeconds": Num(("int",), ("positive",), ("max", 3600)).optional(),
+    }
+)
+CREATE_BODY = Obj(
+    {
+        "type": Str(min_length=1, max_length=64),
+        "externalId": _ExternalId().optional(),
+        "taskIdentifier": Str(min_length=1, max_length=128),
+        "triggerConfig": TRIGGER_CONFIG,
+        "tags": Custom(Arr(_TAG), _at_most(10)).optional(),
+        "metadata": _JsonObject().optional(),
+        "expiresAt": CoercedDate(js_date_ms).optional(),
+    }
+)
+UPDATE_BODY = Obj(
+    {
+        "tags": Custom(Arr(_TAG), _at_most(10)).optional(),
+        "metadata": Nullish(_JsonObject()),
+        "externalId": Nullish(_ExternalId()),
+    }
+)
+CLOSE_BODY = Obj({"reason": Str(max_length=256).optional()})
+
+
+class _OneOrMany(Schema):
+    def __init__(self, item: Schema) -> None:
+        self.item = item
+
+    def run(self, value: Any, path: Path) -> tuple[int, Any, list[dict[str, Any]]]:
+        status, parsed, issues = Union(self.item, Arr(self.item)).optional().run(value, path)
+        if issues or parsed is MISSING:
+            return status, parsed, issues
+        items = parsed if isinstance(parsed, list) else [parsed]
+        return 0, [part for item in items for part in str(item).split(",") if part], []
+
+
+LIST_QUERY = Obj(
+    {
+        "page[size]": CoercedNumber(("int",), ("min", 1), ("max", 100)).optional(),
+        "page[after]": Str().optional(),
+        "page[before]": Str().optional(),
+        "filter[type]": _OneOrMany(Str()),
+        "filter[tags]": _OneOrMany(Str()),
+        "filter[taskIdentifier]": _OneOrMany(Str()),
+        "filter[externalId]": Str().optional(),
+        "filter[status]": _OneOrMany(Enum(_STATUSES)),
+        "filter[createdAt][period]": Str().optional(),
+        "filter[createdAt][from]": CoercedNumber(("int",)).optional(),
+        "filter[createdAt][to]": CoercedNumber(("int",)).optional(),
+    }
+)
+
+
+def _status(session: SessionRow, now: int) -> str:
+    if session.closed_at is not None:
+        return "CLOSED"
+    if session.expires_at is not None and session.expires_at < now:
+        return "EXPIRED"
+    return "ACTIVE"
+
+
+def _item(session: SessionRow, *, full: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": session.friendly_id,
+        "externalId": session.external_id,
+        "type": session.type,
+        "taskIdentifier": session.task,
+    }
+    if full:
+        out["triggerConfig"] = session.trigger_config
+        out["currentRunId"] = session.current_run_id
+    out.update(
+        {
+            "tags": list(session.tags),
+            "metadata": session.metadata,
+            "closedAt": iso(session.closed_at) if session.closed_at is not None else None,
+            "closedReason": session.closed_reason,
+            "expiresAt": iso(session.expires_at) if session.expires_at is not None else None,
+            "createdAt": iso(session.created_at),
+            "updatedAt": iso(session.updated_at),
+        }
+    )
+    return out
+
+
+def _env_of(credential: Credential) -> Environment:
+    assert credential.env is not None
+    return credential.env
+
+
+def _start_run(
+    state: EmulatorState, env: Environment, session: SessionRow, previous: str | None
+) -> str:
+    """Trigger the session's next run; after a finished one it is a continuation."""
+    config = session.trigger_config
+    options: dict[str, Any] = {}
+    for key in ("machine", "tags", "maxAttempts", "maxDuration", "lockToVersion", "region"):
+        if key in config:
+            options[key] = config[key]
+    if "queue" in config:
+        options["queue"] = {"name": config["queue"]}
+    payload: dict[str, Any] = {**config.get("basePayload", {}), "sessionId": session.friendly_id}
+    if previous is not None:
+        # As the server does: mark the continuation and drop the first run's boot fields.
+        payload.update({"continuation": True, "previousRunId": previous})
+        for sticky in ("message", "messages", "trigger"):
+            payload.pop(sticky, None)
+    try:
+        outcome = trigger_run(state, env, session.task, {"payload": payload, "options": options})
+    except TriggerError as error:
+        fail(422, error.message)
+    return outcome.run.friendly_id
+
+
+def _session_token(state: EmulatorState, env: Environment, session: SessionRow) -> str:
+    key = session.external_id or session.friendly_id
+    claims = {
+        "sub": env.id,
+        "pub": True,
+        "scopes": [f"read:sessions:{key}", f"write:sessions:{key}"],
+    }
+    return jwt.sign(claims, env.api_key, now_s=state.now_ms() // 1000, lifetime_s=3600)
+
+
+async def _create(request: Request) -> Response:
+    credential = builder_auth(request, allow_jwt=True)
+    check_content_length(request, _BODY_LIMIT)
+    body = await parse_body(request, CREATE_BODY)
+    forbid_unless(credential, "write", [("tasks", body["taskIdentifier"]), ("sessions", None)])
+    state = emulator_state(request)
+    env = _env_of(credential)
+    now = state.now_ms()
+    store = SessionStore(state.store)
+    external = body.get("externalId")
+    session = store.find(env.id, external) if external else None
+    cached = session is not None
+    if session is None:
+        internal = state.ids.cuid()
+        session = SessionRow(
+            id=internal,
+            friendly_id=f"session_{internal}",
+            env_id=env.id,
+            type=body["type"],
+            task=body["taskIdentifier"],
+            trigger_config=body["triggerConfig"],
+            external_id=external,
+            tags=tuple(body.get("tags", ())),
+            metadata=body.get("metadata"),
+            expires_at=body.get("expiresAt"),
+            created_at=now,
+            updated_at=now,
+        )
+    if session.closed_at is not None:
+        fail(409, "Session is closed; use a different externalId to create a new session")
+    if session.expires_at is not None and session.expires_at < now:
+        fail(409, "Session is expired; use a different externalId to create a new session")
+    current = (
+        state.store.get_run(env.id, session.current_run_id) if session.current_run_id else None
+    )
+    if current is None or current.is_final:
+        run_id = _start_run(state, env, session, session.current_run_id)
+        session = msgspec.structs.replace(
+            session, current_run_id=run_id, updated_at=max(now, session.updated_at)
+        )
+        with state.store.transaction() as conn:
+            SessionStore.put(conn, session)
+    assert session.current_run_id is not None
+    out = _item(session, full=True)
+    out.update(
+        {
+            "runId": session.current_run_id,
+            "publicAccessToken": _session_token(state, env, session),
+            "isCached": cached,
+        }
+    )
+    return json_response(out, 200 if cached else 201)
+
+
+def _time_window(q: dict[str, Any], now: int) -> tuple[int | None, int | None]:
+    if q.get("filter[createdAt][period]"):
+        duration = period_ms(q["filter[createdAt][period]"])
+        return (now - duration if duration is not None else None), None
+    return q.get("filter[createdAt][from]"), q.get("filter[createdAt][to]")
+
+
+async def _list(request: Request) -> Response:
+    credential = builder_auth(request, allow_jwt=True)
+    q = parse_query(request, LIST_QUERY)
+    if q.get("page[after]") and q.get("page[before]"):
+        issue = {
+            "code": "custom",
+            "message": "Cannot pass both page[after] and page[before] on the same request",
+            "path": ["page[before]"],
+        }
+        raise Reply(json_response({"error": "Query Error", "details": [issue]}, 400))
+    tasks = q.get("filter[taskIdentifier]") or []
+    allowed = credential.can("read", [("sessions", None), ("tasks", None)])
+    if tasks and not allowed:
+        allowed = credential.can("read", [("tasks", task) for task in tasks], "every")
+    if not allowed:
+        forbid_unless(credential, "read", [])
+    state = emulator_state(request)
+    env = _env_of(credential)
+    now = state.now_ms()
+    created_from, created_to = _time_window(q, now)
+    backward = bool(q.get("page[before]"))
+    rows, _ = SessionStore(state.store).page(
+        env.id,
+        size=0,
+        cursor=q.get("page[before]") or q.get("page[after]"),
+        backward=backward,
+        types=q.get("filter[type]"),
+        tasks=tasks or None,
+        external_id=q.get("filter[externalId]"),
+        created_from=created_from,
+        created_to=created_to,
+    )
+    wanted_tags = set(q.get("filter[tags]") or [])
+    statuses = set(q.get("filter[status]") or [])
+    rows = [
+        (row, seq)
+        for row, seq in rows
+        if (not wanted_tags or wanted_tags & set(row.tags))
+        and (not statuses or _status(row, now) in statuses)
+    ]
+    size = q.get("page[size]") or 20
+    has_more = len(rows) > size
+    page = rows[:size]
+
+    def cursor(item: tuple[SessionRow, int]) -> str:
+        return encode_cursor(item[0].created_at, item[1], item[0].id)
+
+    pagination: dict[str, str] = {}
+    cursor_given = bool(q.get("page[before]") or q.get("page[after]"))
+    if not backward:
+        if cursor_given and page:
+            pagination["previous"] = cursor(page[0])
+        if has_more:
+            pagination["next"] = cursor(page[-1])
+    elif page:
+        pagination["next"] = cursor(page[0])
+        if has_more:
+            pagination["previous"] = cursor(page[-1])
+    data = [_item(row, full=False) for row, _ in page]
+    return json_response({"data": data, "pagination": pagination})
+
+
+@endpoint
+async def collection(request: Request) -> Response:
+    """``GET /api/v1/sessions`` (list) and ``POST`` (create or continue)."""
+    if request.method == "GET":
+        return await _list(request)
+    if request.method != "POST":
+        method_not_allowed("POST")
+    return await _create(request)
+
+
+def _addresses(session: SessionRow) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = [("sessions", session.friendly_id)]
+    if session.external_id:
+        out.append(("sessions", session.external_id))
+    return out
+
+
+@endpoint
+async def one(request: Request) -> Response:
+    """``GET`` and ``PATCH /api/v1/sessions/{session}``."""
+    key = request.path_params["session"]
+    state = emulator_state(request)
+    if request.method == "GET":
+        credential = builder_auth(request, allow_jwt=True)
+        session = SessionStore(state.store).find(_env_of(credential).id, key)
+        if session is None:
+            fail(404, "Not found", {"x-should-retry": "false"})
+        forbid_unless(credential, "read", _addresses(session))
+        return json_response(_item(session, full=True))
+    if request.method != "PATCH":
+        method_not_allowed("PATCH")
+    credential = builder_auth(request, allow_jwt=True)
+    check_content_length(request, _BODY_LIMIT)
+    body = await parse_body(request, UPDATE_BODY)
+    forbid_unless(credential, "admin", [("sessions", key)])
+    env = _env_of(credential)
+    session = SessionStore(state.store).find(env.id, key)
+    if session is None:
+        fail(404, "Session not found")
+    if "externalId" in body and body["externalId"] != session.external_id:
+        fail(
+            422,
+            "externalId cannot be changed after creation; close this session and create a new "
+            "one with the desired externalId",
+        )
+    changes: dict[str, Any] = {"updated_at": max(state.now_ms(), session.updated_at)}
+    if "tags" in body:
+        changes["tags"] = tuple(body["tags"])
+    if "metadata" in body:
+        changes["metadata"] = body["metadata"]
+    session = msgspec.structs.replace(session, **changes)
+    with state.store.transaction() as conn:
+        SessionStore.put(conn, session)
+    return json_response(_item(session, full=True))
+
+
+@endpoint
+async def close(request: Request) -> Response:
+    """``POST /api/v1/sessions/{session}/close``: idempotent; the first reason stays."""
+    if request.method == "GET":
+        method_not_allowed("POST", empty=True)
+    if request.method != "POST":
+        method_not_allowed("POST")
+    credential = builder_auth(request, allow_jwt=True)
+    check_content_length(request, 1024)
+    body = await parse_body(request, CLOSE_BODY)
+    key = request.path_params["session"]
+    forbid_unless(credential, "admin", [("sessions", key)])
+    state = emulator_state(request)
+    session = SessionStore(state.store).find(_env_of(credential).id, key)
+    if session is None:
+        fail(404, "Session not found")
+    if session.closed_at is None:
+        now = state.now_ms()
+        session = msgspec.structs.replace(
+            session,
+            closed_at=now,
+            closed_reason=body.get("reason"),
+            updated_at=max(now, session.updated_at),
+        )
+        with state.store.transaction() as conn:
+            SessionStore.put(conn, session)
+    return json_response(_item(session, full=True))
+
+
+routes = [
+    Route("/api/v1/sessions", collection, methods=_ALL),
+    Route("/api/v1/sessions/{session}", one, methods=_ALL),
+    Route("/api/v1/sessions/{session}/close", close, methods=_ALL),
+]

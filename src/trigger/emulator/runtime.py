@@ -1,0 +1,462 @@
+"""The runtime: moves runs through their lifecycle and executes handlers.
+
+One background thread runs an asyncio loop. Each step reads the clock once, fires the
+timers that are due (delays, TTLs, retries, ``maxDuration``, the no-handler completion),
+starts queued runs the queues have room for, and sleeps until the next timer or until woken
+(a trigger, a cancel, a registration, a clock jump). State changes are the engine's pure
+functions, written through the store in one transaction each.
+
+Async handlers run on this loop; sync handlers in a thread pool, so a sync handler may call
+the emulator with the blocking `trigger.Client`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import json
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+import msgspec
+
+from trigger.emulator.clock import Clock
+from trigger.emulator.engine import dispatch
+from trigger.emulator.engine import runs as engine
+from trigger.emulator.engine.metadata import apply_operations
+from trigger.emulator.engine.runs import RetryPolicy, RunState
+from trigger.emulator.handlers import TaskContext, TaskRegistry, TaskSpec
+from trigger.emulator.packets import load_payload, offload_output
+from trigger.emulator.project import Project
+from trigger.emulator.shapes import MISSING_VALUE, decode_packet
+from trigger.emulator.store import Store
+from trigger.emulator.store_limits import limited
+from trigger.emulator.waiting import TaskWait, WaitpointService
+
+__all__ = ["Runtime", "RuntimeSettings", "UnhandledMode"]
+
+logger = logging.getLogger("trigger.emulator")
+
+UnhandledMode = Literal["complete", "pending_version", "fail"]
+
+_BATCH = 200
+"""Runs started per queue per step (the next step takes more)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeSettings:
+    """How runs without and with handlers behave."""
+
+    unhandled: UnhandledMode = "complete"
+    """A run of a task with no handler: ``complete`` (null output after
+    `unhandled_duration_ms`), ``pending_version`` (parked until a handler is registered),
+    or ``fail``."""
+    unhandled_duration_ms: int = 50
+    """How long a run with no handler executes before completing."""
+    retry: RetryPolicy = dataclasses.field(default_factory=RetryPolicy)
+    """The retry policy of tasks registered without one."""
+
+
+def _error_of(exc: BaseException) -> dict[str, Any]:
+    stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {
+        "type": "BUILT_IN_ERROR",
+        "name": type(exc).__name__,
+        "message": str(exc),
+        "stackTrace": stack.rstrip("\n"),
+    }
+
+
+class Runtime:
+    """Drives runs with the clock and runs handlers (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        registry: TaskRegistry,
+        project: Project,
+        settings: RuntimeSettings,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.registry = registry
+        self.project = project
+        self.settings = settings
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake_event: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._ready = threading.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=32, thread_name_prefix="trigger-emulator-task"
+        )
+        self._idle = threading.Condition()
+        self._busy = 0
+        self._step_hooks: list[Callable[[int], int | None]] = []
+        self.waits = WaitpointService(store, clock, project, self.wake)
+        """Waitpoint tokens, their timers, and the handlers waiting on them."""
+        self.add_step_hook(self.waits.step)
+        clock.subscribe(self.wake)
+        registry.subscribe(self._on_register)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the runtime thread."""
+        self._thread = threading.Thread(
+            target=self._run, name="trigger-emulator-runtime", daemon=True
+        )
+        self._thread.start()
+        self._ready.wait(5)
+
+    def stop(self) -> None:
+        """Stop the runtime thread and cancel running async handlers."""
+        self._stopping = True
+        self.clock.unsubscribe(self.wake)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._shutdown)
+        if self._thread is not None:
+            self._thread.join(5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def recover(self) -> None:
+        """After a restart: runs whose handler was executing go back to the queue."""
+        now = self.clock.now_ms()
+        with self.store.transaction() as conn:
+            for run in self.store.runs_in_status("EXECUTING"):
+                if run.attempt_started_at is None or run.auto_complete_at is not None:
+                    continue
+                requeued = msgspec.structs.replace(
+                    run,
+                    status="PENDING",
+                    queued_at=now,
+                    updated_at=now,
+                    attempt_started_at=None,
+                    attempt_deadline=None,
+                )
+                self.store.update_run(conn, requeued, run)
+        self.waits.recover()
+
+    def _shutdown(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        if self._wake_event is not None:
+            self._wake_event.set()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main())
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        finally:
+            loop.close()
+
+    def wake(self) -> None:
+        """Make the runtime look at the store again (safe from any thread)."""
+        loop, event = self._loop, self._wake_event
+        if loop is None or event is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(event.set)
+
+    async def _main(self) -> None:
+        self._wake_event = asyncio.Event()
+        self._ready.set()
+        while not self._stopping:
+            self._wake_event.clear()
+            try:
+                next_due = self.step()
+            except Exception:
+                logger.exception("emulator runtime step failed")
+                next_due = self.clock.now_ms() + 100
+            timeout: float | None = None
+            if next_due is not None and not self.clock.is_virtual:
+                timeout = max(0.0, (next_due - self.clock.now_ms()) / 1000)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake_event.wait(), timeout)
+
+    # -- one step ---------------------------------------------------------------------------
+
+    def step(self) -> int | None:
+        """Fire due timers, start what may start; the next timer's time (Unix ms)."""
+        now = self.clock.now_ms()
+        launches: list[RunState] = []
+        stop: list[str] = []
+        with self.store.transaction() as conn:
+            for run in self.store.due_runs(now):
+                timer = engine.fire_timer(run, now)
+                if timer.kind == "none":
+                    continue
+                if timer.kind == "retry_due":
+                    started = engine.start_attempt(run, now)
+                    self.store.update_run(conn, started, run)
+                    launches.append(started)
+                    continue
+                self.store.update_run(conn, timer.run, run)
+                if timer.kind == "timed_out":
+                    stop.append(run.id)
+            launches.extend(self._dequeue(conn, now))
+        for run_id in stop:
+            self._cancel_task(run_id)
+        for run in launches:
+            self._launch(run)
+        next_due = self.store.next_due()
+        for hook in self._step_hooks:
+            due = hook(now)
+            if due is not None and (next_due is None or due < next_due):
+                next_due = due
+        return next_due
+
+    def add_step_hook(self, hook: Callable[[int], int | None]) -> None:
+        """Run ``hook(now)`` at every step (batches, bulk actions); it returns its next due
+        time (Unix ms) or ``None``, and may `wake` the runtime to be called again at once."""
+        self._step_hooks.append(hook)
+
+    def declared_limit(self, name: str) -> int | None:
+        """The concurrency limit a registered task declares for a queue (``None``: none)."""
+        return self._declared_limit(name)
+
+    def _declared_limit(self, name: str) -> int | None:
+        """The concurrency limit a registered task declares for a queue."""
+        if name.startswith("task/"):
+            spec = self.registry.get(name[5:])
+            if spec is not None and spec.queue is None:
+                return spec.concurrency_limit
+        for task_id in self.registry.ids():
+            spec = self.registry.get(task_id)
+            if spec is not None and spec.queue == name and spec.concurrency_limit is not None:
+                return spec.concurrency_limit
+        return None
+
+    def _queue_state(self, env_id: str, name: str) -> dispatch.QueueState:
+        row = self.store.get_queue(env_id, name)
+        declared = self._declared_limit(name)
+        if row is None:
+            return dispatch.QueueState(name=name, concurrency_limit=declared)
+        return dispatch.QueueState(
+            name=name,
+            concurrency_limit=row.concurrency_limit
+            if row.concurrency_limit is not None
+            else declared,
+            override=row.override,
+            paused=row.paused,
+        )
+
+    def _dequeue(self, conn: Any, now: int) -> list[RunState]:
+        queued = self.store.queued_queues()
+        if not queued:
+            return []
+        executing = self.store.executing_counts()
+        launches: list[RunState] = []
+        for env_id, name in queued:
+            state = limited(self.store, env_id, self._queue_state(env_id, name))
+            slots = dispatch.free_slots(state, executing.get((env_id, name), 0))
+            if slots == 0:
+                continue
+            limit = _BATCH if slots is None else min(slots, _BATCH)
+            for run in self.store.queued_runs(env_id, name, limit):
+                launched = self._begin(conn, run, now)
+                if launched is not None:
+                    launches.append(launched)
+        return launches
+
+    def _begin(self, conn: Any, run: RunState, now: int) -> RunState | None:
+        """Start a queued run: its handler, or the default for tasks without one."""
+        spec = self.registry.get(run.task)
+        mode = self.settings.unhandled
+        if spec is None and mode == "pending_version":
+            self.store.update_run(conn, engine.park(run, now), run)
+            return None
+        started = engine.start_attempt(run, now)
+        if spec is not None:
+            self.store.update_run(conn, started, run)
+            return started
+        if mode == "fail":
+            error = {
+                "type": "BUILT_IN_ERROR",
+                "name": "Error",
+                "message": f"No handler is registered for task '{run.task}' in the emulator",
+                "stackTrace": "",
+            }
+            self.store.update_run(conn, engine.fail(started, now, error, None), run)
+            return None
+        finishing = msgspec.structs.replace(
+            started, auto_complete_at=now + self.settings.unhandled_duration_ms
+        )
+        self.store.update_run(conn, finishing, run)
+        return None
+
+    def _on_register(self, spec: TaskSpec) -> None:
+        now = self.clock.now_ms()
+        with self.store.transaction() as conn:
+            for run in self.store.runs_in_status("PENDING_VERSION", spec.id):
+                self.store.update_run(conn, engine.unpark(run, now), run)
+        self.wake()
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    def _launch(self, run: RunState) -> None:
+        spec = self.registry.get(run.task)
+        loop = self._loop
+        if spec is None or loop is None:
+            return
+        payload = load_payload(self.store, self.project, run)
+        env = self.project.env_by_id(run.env_id)
+        context = TaskContext(
+            self,
+            run_id=run.friendly_id,
+            task_id=run.task,
+            attempt=run.attempt_number,
+            tags=run.tags,
+            is_test=run.is_test,
+            environment=env.slug if env else "dev",
+            payload_type=run.payload_type,
+            wait=TaskWait(self.waits, run),
+        )
+        value = None if payload is MISSING_VALUE else payload
+        with self._idle:
+            self._busy += 1
+        task = loop.create_task(self._execute(spec, run, value, context))
+        self._tasks[run.id] = task
+
+    async def _execute(self, spec: TaskSpec, run: RunState, payload: Any, ctx: TaskContext) -> None:
+        args: tuple[Any, ...] = (payload, ctx) if spec.takes_context else (payload,)
+        outcome: tuple[str, Any]
+        try:
+            if spec.is_async:
+                result = await spec.handler(*args)
+            else:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self._pool, lambda: spec.handler(*args))
+            output = None if result is None else json.dumps(result, ensure_ascii=False)
+            outcome = ("ok", output)
+        except asyncio.CancelledError:
+            outcome = ("stopped", None)
+        except BaseException as exc:  # the user's code may raise anything
+            outcome = ("error", _error_of(exc))
+        finally:
+            self._tasks.pop(run.id, None)
+        try:
+            if outcome[0] != "stopped":
+                self._finish(spec, run, outcome)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def _finish(self, spec: TaskSpec, started: RunState, outcome: tuple[str, Any]) -> None:
+        now = self.clock.now_ms()
+        with self.store.transaction() as conn:
+            current = self.store.get_run_by_id(started.id)
+            if (
+                current is None
+                or current.status != "EXECUTING"
+                or current.attempt_number != started.attempt_number
+                or current.next_attempt_at is not None
+            ):
+                return  # canceled, timed out or reset meanwhile: the result is dropped
+            if outcome[0] == "ok":
+                output, output_type = offload_output(
+                    self.store, conn, self.project, current, outcome[1], now
+                )
+                updated = engine.complete(current, now, output, output_type)
+            else:
+                policy = spec.retry or self.settings.retry
+                max_attempts = current.max_attempts or policy.max_attempts
+                retry_at = None
+                if current.attempt_number < max_attempts:
+                    retry_at = now + engine.retry_delay_ms(current.attempt_number, policy)
+                updated = engine.fail(current, now, outcome[1], retry_at)
+            self.store.update_run(conn, updated, current)
+        self.wake()
+
+    def _cancel_task(self, run_id: str) -> None:
+        task = self._tasks.get(run_id)
+        if task is not None:
+            task.cancel()
+
+    def stop_handler(self, run_id: str) -> None:
+        """Cancel the async handler of a run, if one runs (safe from any thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._cancel_task, run_id)
+
+    def stop_all_handlers(self) -> None:
+        """Cancel every running async handler (used by reset)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(lambda: [t.cancel() for t in list(self._tasks.values())])
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no handler runs; whether that happened within ``timeout`` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    # -- RunAccess (for TaskContext) --------------------------------------------------------
+
+    def _by_friendly(self, run_id: str) -> RunState | None:
+        internal = run_id.split("_", 1)[1] if "_" in run_id else run_id
+        return self.store.get_run_by_id(internal)
+
+    def run_metadata(self, run_id: str) -> dict[str, Any]:
+        """The run's metadata object."""
+        run = self._by_friendly(run_id)
+        value = decode_packet(run.metadata, run.metadata_type) if run else None
+        return value if isinstance(value, dict) else {}
+
+    def apply_metadata(
+        self, run_id: str, operations: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """Apply metadata operations to the stored run."""
+        now = self.clock.now_ms()
+        with self.store.transaction() as conn:
+            run = self._by_friendly(run_id)
+            if run is None:
+                return {}
+            current = decode_packet(run.metadata, run.metadata_type)
+            base = current if isinstance(current, dict) else {}
+            updated = apply_operations(base, operations)
+            text = json.dumps(updated, ensure_ascii=False)
+            self.store.update_run(
+                conn, engine.set_metadata(run, now, text, "application/json"), run
+            )
+        return updated
+
+    def add_run_tags(self, run_id: str, tags: Sequence[str]) -> tuple[str, ...]:
+        """Add tags to the stored run (at most 10 in all)."""
+        now = self.clock.now_ms()
+        with self.store.transaction() as conn:
+            run = self._by_friendly(run_id)
+            if run is None:
+                return ()
+            clean = tuple(t for t in tags if isinstance(t, str) and t.strip())
+            updated = engine.add_tags(run, now, clean)
+            if len(updated.tags) > 10:
+                raise ValueError(
+                    f"Runs can only have 10 tags, you're trying to set {len(updated.tags)}."
+                )
+            self.store.update_run(conn, updated, run)
+        return updated.tags
+
+    def run_is_canceled(self, run_id: str) -> bool:
+        """Whether the run was canceled."""
+        run = self._by_friendly(run_id)
+        return run is None or run.status == "CANCELED"

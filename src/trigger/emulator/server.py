@@ -1,0 +1,453 @@
+"""`Emulator`: the emulator in-process, serving real HTTP from a background thread.
+
+    from trigger.emulator import Emulator
+
+    with Emulator() as emulator:
+        @emulator.task("send-email")
+        def send_email(payload, ctx):
+            return {"sent": payload["to"]}
+
+        client = emulator.client()
+        handle = client.tasks.trigger("send-email", {"to": "a@example.com"})
+        run = client.runs.poll(handle.id, interval=0.1)
+
+This is the one module of the emulator that imports the SDK, and only to hand out
+preconfigured clients: the emulator itself never uses the SDK's models or wire code.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import anyio.to_thread
+import msgspec
+import uvicorn
+
+# Imported here rather than on first start, so the first start is as quick as the next ones.
+import uvicorn.lifespan.off
+import uvicorn.loops.asyncio
+import uvicorn.protocols.http.h11_impl
+
+from trigger.emulator import background
+from trigger.emulator.app import build_app
+from trigger.emulator.clock import Clock, SystemClock
+from trigger.emulator.engine.runs import RetryPolicy, RunState
+from trigger.emulator.handlers import Handler, TaskRegistry, TaskSpec
+from trigger.emulator.ids import IdGenerator
+from trigger.emulator.packets import presigner
+from trigger.emulator.project import Project
+from trigger.emulator.runtime import Runtime, RuntimeSettings, UnhandledMode
+from trigger.emulator.shapes import retrieve_run
+from trigger.emulator.state import EmulatorState
+from trigger.emulator.store import Store
+
+if TYPE_CHECKING:
+    from trigger import AsyncClient, Client
+
+__all__ = ["Emulator"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ENV_ALIASES = {"dev": "dev", "stg": "stg", "staging": "stg", "prod": "prod", "preview": "preview"}
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling us when it listens (and never touching signals off-thread)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.ready.set()
+            if self._on_ready is not None:
+                self._on_ready()
+
+
+class Emulator:
+    """A local Trigger.dev API server with runs that really run.
+
+    Args:
+        host: Interface to listen on (keep ``127.0.0.1``).
+        port: TCP port; 0 picks a free one.
+        db: A SQLite file to keep state in across restarts (default: in memory).
+        project_ref: The project ref (default: generated, or the one stored in ``db``).
+        strict_keys: Accept only the keys the emulator prints (default: any well-formed key
+            as that environment).
+        seed: Make generated ids, keys and the project ref deterministic.
+        clock: The clock (default: real time; a `ManualClock` for tests that jump in time).
+        unhandled: What runs of tasks without a handler do: ``complete`` (null output after
+            ``unhandled_duration`` seconds), ``pending_version`` (wait for a handler) or
+            ``fail``.
+        unhandled_duration: Seconds a run without a handler executes before completing.
+        retry: Retry policy of handlers registered without one.
+        preview_branches: Preview branches that exist from the start.
+        log_level: uvicorn's log level.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str | None = None,
+        project_ref: str | None = None,
+        strict_keys: bool = False,
+        seed: int | None = None,
+        clock: Clock | None = None,
+        unhandled: UnhandledMode = "complete",
+        unhandled_duration: float = 0.05,
+        retry: RetryPolicy | None = None,
+        preview_branches: tuple[str, ...] = ("main",),
+        log_level: str = "warning",
+    ) -> None:
+        if unhandled not in ("complete", "pending_version", "fail"):
+            raise ValueError("unhandled must be 'complete', 'pending_version' or 'fail'")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError("port must be an int from 0 to 65535")
+        if isinstance(unhandled_duration, bool) or not isinstance(unhandled_duration, (int, float)):
+            raise TypeError("unhandled_duration must be a number of seconds")
+        if unhandled_duration < 0:
+            raise ValueError("unhandled_duration must be at least 0")
+        self._host = host
+        self._port = port
+        self._log_level = log_level
+        self._ids = IdGenerator(seed)
+        self._store = Store(db)
+        saved = self._store.get_meta("project")
+        self._project = Project(
+            self._ids, project_ref=project_ref, saved=saved, branches=preview_branches
+        )
+        self._project.on_change = self._save_project
+        if saved is None:
+            self._save_project()
+        self._clock = clock or SystemClock()
+        self._registry = TaskRegistry()
+        settings = RuntimeSettings(
+            unhandled=unhandled,
+            unhandled_duration_ms=round(unhandled_duration * 1000),
+            retry=retry or RetryPolicy(),
+        )
+        self._runtime = Runtime(self._store, self._clock, self._registry, self._project, settings)
+        self._state = EmulatorState(
+            project=self._project,
+            store=self._store,
+            clock=self._clock,
+            ids=self._ids,
+            registry=self._registry,
+            runtime=self._runtime,
+            strict_keys=strict_keys,
+        )
+        background.install(self._state)
+        self._runtime.waits.bind(self._ids, lambda: self._url)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._url = ""
+
+    def _save_project(self) -> None:
+        self._store.set_meta("project", self._project.to_json())
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self, on_ready: Callable[[], None] | None = None) -> Emulator:
+        """Listen and serve from a background thread; returns once ready."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        sock = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit it: without it a response written in two parts waits
+        # for the client's delayed ACK (about 40 ms per request).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((self._host, self._port))
+        sock.listen(1024)
+        sock.setblocking(False)
+        self._socket = sock
+        port = sock.getsockname()[1]
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        self._url = f"http://{host}:{port}"
+        self._state.url = self._url
+        self._runtime.recover()
+        self._runtime.start()
+        config = uvicorn.Config(
+            build_app(self._state),
+            log_level=self._log_level,
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            loop="asyncio",
+            timeout_graceful_shutdown=1,
+        )
+        self._server = _Server(config, on_ready)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="trigger-emulator-http",
+            daemon=True,
+        )
+        self._thread.start()
+        if not self._server.ready.wait(10):
+            self.stop()
+            raise RuntimeError("the emulator did not start within 10 s")
+        return self
+
+    def serve_forever(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Serve in this thread until SIGINT or SIGTERM (used by the CLI)."""
+        self.start(on_ready)
+        thread = self._thread
+        assert thread is not None
+        try:
+            while thread.is_alive():
+                thread.join(0.2)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and close the store (idempotent)."""
+        server, thread = self._server, self._thread
+        self._server = None
+        self._thread = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(10)
+        self._runtime.stop()
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._store.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Emulator:
+        # Starting blocks for a few milliseconds: keep it off the caller's event loop.
+        return await anyio.to_thread.run_sync(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await anyio.to_thread.run_sync(self.stop)
+
+    # -- what a user needs ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL (``http://127.0.0.1:<port>``); empty until started."""
+        return self._url
+
+    @property
+    def project_ref(self) -> str:
+        """The project ref (``proj_…``)."""
+        return self._project.ref
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """The root secret key of each environment: ``dev``, ``stg``, ``prod``, ``preview``."""
+        return self._project.keys()
+
+    @property
+    def secret_key(self) -> str:
+        """The dev environment's secret key."""
+        return self._project.envs["dev"].api_key
+
+    @property
+    def personal_access_token(self) -> str:
+        """The personal access token (``tr_pat_…``)."""
+        return self._project.personal_access_token
+
+    @property
+    def environment_ids(self) -> dict[str, str]:
+        """The internal id of each environment (the ``sub`` of its tokens)."""
+        return {slug: env.id for slug, env in self._project.envs.items()}
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every part of the emulator reads."""
+        return self._clock
+
+    def key_for(self, env: str) -> str:
+        """The secret key of an environment: ``dev``, ``stg``/``staging``, ``prod``, ``preview``."""
+        slug = _ENV_ALIASES.get(env)
+        if slug is None:
+            raise ValueError("env must be 'dev', 'stg', 'prod' or 'preview'")
+        return self._project.envs[slug].api_key
+
+    def client(self, env: str = "dev", **options: Any) -> Client:
+        """A `trigger.Client` for an environment of this emulator.
+
+        Args:
+            env: ``dev``, ``stg``, ``prod`` or ``preview`` (then ``preview_branch`` defaults
+                to ``main``).
+            options: More `trigger.Client` arguments (``secret_key`` replaces the key).
+        """
+        from trigger import Client
+
+        return Client(**self._client_options(env, options))
+
+    def async_client(self, env: str = "dev", **options: Any) -> AsyncClient:
+        """A `trigger.AsyncClient` for an environment of this emulator (see `client`)."""
+        from trigger import AsyncClient
+
+        return AsyncClient(**self._client_options(env, options))
+
+    def _client_options(self, env: str, options: dict[str, Any]) -> dict[str, Any]:
+        if not self._url:
+            raise RuntimeError("start the emulator before asking for a client")
+        out = dict(options)
+        out.setdefault("secret_key", self.key_for(env))
+        out.setdefault("base_url", self._url)
+        if _ENV_ALIASES.get(env) == "preview":
+            out.setdefault("preview_branch", "main")
+        return out
+
+    def task(
+        self,
+        task_id: str,
+        *,
+        max_attempts: int | None = None,
+        retry: RetryPolicy | None = None,
+        queue: str | None = None,
+        concurrency_limit: int | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function as the handler of ``task_id``.
+
+        Args:
+            task_id: The task's identifier.
+            max_attempts: Attempts in total when the trigger does not say (shortcut for
+                ``retry``).
+            retry: The task's retry policy.
+            queue: A custom queue for its runs.
+            concurrency_limit: How many of its runs may execute at once.
+        """
+
+        def decorator(fn: F) -> F:
+            self.register(
+                task_id,
+                fn,
+                max_attempts=max_attempts,
+                retry=retry,
+                queue=queue,
+                concurrency_limit=concurrency_limit,
+            )
+            return fn
+
+        return decorator
+
+    def register(
+        self,
+        task_id: str,
+        handler: Handler,
+        *,
+        max_attempts: int | None = None,
+        retry: RetryPolicy | None = None,
+        queue: str | None = None,
+        concurrency_limit: int | None = None,
+    ) -> None:
+        """Register ``handler`` for ``task_id`` (see `task`)."""
+        if not isinstance(task_id, str) or not task_id:
+            raise ValueError("task_id must be a non-empty string")
+        if not callable(handler):
+            raise TypeError("handler must be callable")
+        if max_attempts is not None:
+            if (
+                isinstance(max_attempts, bool)
+                or not isinstance(max_attempts, int)
+                or max_attempts < 1
+            ):
+                raise ValueError("max_attempts must be an int of at least 1")
+            base = retry or self._runtime.settings.retry
+            retry = msgspec.structs.replace(base, max_attempts=max_attempts)
+        if concurrency_limit is not None and (
+            isinstance(concurrency_limit, bool)
+            or not isinstance(concurrency_limit, int)
+            or concurrency_limit < 0
+        ):
+            raise ValueError("concurrency_limit must be a non-negative int")
+        self._registry.register(
+            TaskSpec(
+                id=task_id,
+                handler=handler,
+                retry=retry,
+                queue=queue,
+                concurrency_limit=concurrency_limit,
+            )
+        )
+
+    def unregister(self, task_id: str) -> None:
+        """Forget the handler of ``task_id``."""
+        self._registry.unregister(task_id)
+
+    def task_ids(self) -> list[str]:
+        """The ids of the tasks with a registered handler."""
+        return self._registry.ids()
+
+    def reset(self) -> None:
+        """Forget every run, queue and recorded request; keys and handlers stay."""
+        self._state.reset()
+
+    def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        """The API requests received (oldest first), optionally by path prefix and method.
+
+        Each is ``{"method", "path", "query", "headers", "body", "status", "at", ...}``;
+        JSON bodies are parsed, NDJSON bodies are lists, keys are redacted.
+        """
+        return [
+            item
+            for item in self._state.requests.items()
+            if (path is None or item["path"].startswith(path))
+            and (method is None or item["method"] == method.upper())
+        ]
+
+    def run(self, run_id: str, env: str = "dev") -> dict[str, Any] | None:
+        """A run as ``GET /api/v3/runs/{id}`` shows it (current statuses), or ``None``."""
+        environment = self._project.envs[_ENV_ALIASES.get(env, env)]
+        stored = self._store.get_run(environment.id, run_id)
+        return self._shown(stored) if stored is not None else None
+
+    def wait_for_run(
+        self, run_id: str, *, timeout: float = 10.0, env: str = "dev"
+    ) -> dict[str, Any]:
+        """Wait until a run is final; the run as `run` shows it.
+
+        Raises:
+            TimeoutError: It is not final after ``timeout`` seconds.
+        """
+        environment = self._project.envs[_ENV_ALIASES.get(env, env)]
+        deadline = time.monotonic() + timeout
+        while True:
+            stored = self._store.get_run(environment.id, run_id)
+            if stored is not None and stored.is_final:
+                return self._shown(stored)
+            if time.monotonic() >= deadline:
+                status = stored.status if stored else "unknown"
+                raise TimeoutError(f"run {run_id} is still {status} after {timeout} s")
+            time.sleep(0.005)
+
+    def _shown(self, run: RunState) -> dict[str, Any]:
+        presign = presigner(self._url, self._project, run, self._clock.now_ms())
+        return retrieve_run(run, "2025-07-16", presign=presign)
+
+    def __repr__(self) -> str:
+        return f"Emulator(url={self._url!r}, project_ref={self._project.ref!r})"

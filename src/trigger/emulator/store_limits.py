@@ -1,0 +1,91 @@
+"""Concurrency limits in SQLite: each limit's overrides and pause per environment, and the
+per-key overrides (keyed by environment, limit name and concurrency key)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import msgspec
+
+from trigger.emulator.engine.dispatch import QueueState
+from trigger.emulator.engine.limits import KeyOverride, LimitState, apply_to_queue
+from trigger.emulator.store import Store, register_tables
+
+__all__ = ["LimitTable", "limited"]
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS concurrency_limits (
+    env_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (env_id, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS concurrency_limit_keys (
+    env_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (env_id, name, key)
+) WITHOUT ROWID;
+"""
+
+register_tables(_DDL, ("concurrency_limits", "concurrency_limit_keys"))
+
+_ENCODER = msgspec.json.Encoder()
+_LIMIT = msgspec.json.Decoder(LimitState)
+_KEY = msgspec.json.Decoder(KeyOverride)
+
+
+class LimitTable:
+    """Queries over the store's connection (writes inside `Store.transaction`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, env_id: str, name: str) -> LimitState | None:
+        """A limit's stored state."""
+        with self.store.reading() as conn:
+            row = conn.execute(
+                "SELECT data FROM concurrency_limits WHERE env_id = ? AND name = ?",
+                (env_id, name),
+            ).fetchone()
+        return _LIMIT.decode(row[0]) if row else None
+
+    def put(self, conn: sqlite3.Connection, limit: LimitState) -> None:
+        """Insert or replace a limit's state."""
+        conn.execute(
+            "INSERT OR REPLACE INTO concurrency_limits (env_id, name, data) VALUES (?, ?, ?)",
+            (limit.env_id, limit.name, _ENCODER.encode(limit)),
+        )
+
+    def get_key(self, env_id: str, name: str, key: str) -> KeyOverride | None:
+        """A key's override (expired ones included: the caller checks)."""
+        with self.store.reading() as conn:
+            row = conn.execute(
+                "SELECT data FROM concurrency_limit_keys WHERE env_id = ? AND name = ? AND key = ?",
+                (env_id, name, key),
+            ).fetchone()
+        return _KEY.decode(row[0]) if row else None
+
+    def put_key(self, conn: sqlite3.Connection, override: KeyOverride) -> None:
+        """Insert or replace a key's override."""
+        conn.execute(
+            "INSERT OR REPLACE INTO concurrency_limit_keys (env_id, name, key, data) "
+            "VALUES (?, ?, ?, ?)",
+            (override.env_id, override.name, override.key, _ENCODER.encode(override)),
+        )
+
+    def delete_key(self, conn: sqlite3.Connection, env_id: str, name: str, key: str) -> None:
+        """Forget a key's override."""
+        conn.execute(
+            "DELETE FROM concurrency_limit_keys WHERE env_id = ? AND name = ? AND key = ?",
+            (env_id, name, key),
+        )
+
+
+def limited(store: Store, env_id: str, queue: QueueState) -> QueueState:
+    """The dispatcher's view of a queue under its task's inline limit (``task/<id>``)."""
+    if not queue.name.startswith("task/"):
+        return queue
+    limit = LimitTable(store).get(env_id, queue.name)
+    return queue if limit is None else apply_to_queue(limit, queue)

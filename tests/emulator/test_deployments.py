@@ -1,0 +1,128 @@
+"""Deployments: the seeded current deployment, listing, retrieve, latest and promote."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import trigger
+from trigger.emulator import Emulator
+
+
+@pytest.fixture
+def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
+    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
+    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
+        yield client
+
+
+def _deploy(http: httpx.Client, **body: object) -> dict[str, object]:
+    response = http.post("/_emulator/deployments", json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, object] = response.json()
+    return result
+
+
+def test_every_environment_starts_with_a_current_deployment(
+    trigger_emulator: Emulator, trigger_client: trigger.Client
+) -> None:
+    @trigger_emulator.task("resize")
+    def resize(payload: object) -> None:
+        return None
+
+    current = trigger_client.deployments.retrieve_current()
+    assert current.status == "DEPLOYED"
+    listed = list(trigger_client.deployments.list())
+    assert [item.id for item in listed] == [current.id]
+    detail = trigger_client.deployments.retrieve(current.id)
+    assert detail.version == current.version
+    assert detail.worker is not None
+    assert [task.slug for task in detail.worker.tasks] == ["resize"]
+    latest = trigger_client.deployments.retrieve_latest()
+    assert latest.id == current.id
+    # Runs are locked to the current version once they start.
+    run = trigger_client.runs.poll(trigger_client.tasks.trigger("resize").id, interval=0.1)
+    assert run.version == current.version
+
+
+@pytest.mark.anyio
+async def test_promote_moves_the_current_label(
+    trigger_emulator: Emulator, trigger_async_client: trigger.AsyncClient
+) -> None:
+    with httpx.Client(base_url=trigger_emulator.url) as http:
+        newer = _deploy(http, version="20991231.1")
+        older = _deploy(http, version="20000101.1")
+        failed = _deploy(http, version="20991231.2", status="FAILED")
+    deployments = trigger_async_client.deployments
+    promoted = await deployments.promote("20991231.1")
+    assert (promoted.id, promoted.version) == (newer["id"], "20991231.1")
+    assert (await deployments.retrieve_current()).id == newer["id"]
+    with pytest.raises(trigger.BadRequestError, match="already the current deployment"):
+        await deployments.promote("20991231.1")
+    with pytest.raises(trigger.BadRequestError, match="older than the current deployment"):
+        await deployments.promote("20000101.1")
+    with pytest.raises(trigger.BadRequestError, match="must be in the DEPLOYED state"):
+        await deployments.promote(str(failed["version"]))
+    rolled_back = await deployments.promote("20000101.1", allow_rollbacks=True)
+    assert rolled_back.id == older["id"]
+    with pytest.raises(trigger.NotFoundError):
+        await deployments.promote("1.1")
+    statuses = [item.status async for item in deployments.list(status="FAILED")]
+    assert statuses == ["FAILED"]
+
+
+def test_pages_and_error_bodies(trigger_emulator: Emulator, http: httpx.Client) -> None:
+    for index in range(6):
+        _deploy(http, version=f"2099010{index}.1")
+    first = http.get("/api/v1/deployments", params={"page[size]": "1"}).json()
+    assert len(first["data"]) == 5  # the server never returns fewer than 5 a page
+    cursor = first["pagination"]["next"]
+    assert cursor == first["data"][-1]["id"]
+    rest = http.get("/api/v1/deployments", params={"page[after]": cursor}).json()
+    assert len(rest["data"]) == 2 and rest["pagination"] == {}
+    assert list(first["data"][0]) == [
+        "id",
+        "createdAt",
+        "shortCode",
+        "version",
+        "runtime",
+        "runtimeVersion",
+        "status",
+        "deployedAt",
+        "git",
+    ]
+    bad = http.get("/api/v1/deployments", params={"page[size]": "101", "status": "X"}).json()
+    assert bad["error"] == "Query Error"
+    assert [issue["message"] for issue in bad["details"]] == [
+        "Invalid enum value. Expected 'PENDING' | 'BUILDING' | 'DEPLOYING' | 'DEPLOYED' | "
+        "'FAILED' | 'CANCELED' | 'TIMED_OUT', received 'X'",
+        "Limit must be less than 100",
+    ]
+    period = http.get("/api/v1/deployments", params={"period": "abc"})
+    assert (period.status_code, period.json()) == (500, {"error": "Internal Server Error"})
+    unknown = http.get("/api/v1/deployments/deployment_nope")
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "Deployment not found"})
+    no_loader = http.get("/api/v1/deployments/20990101.1/promote")
+    assert (no_loader.status_code, no_loader.json()) == (
+        400,
+        {"message": "Unexpected Server Error"},
+    )
+    no_action = http.post("/api/v1/deployments/current")
+    assert no_action.status_code == 405
+    anonymous = httpx.get(f"{trigger_emulator.url}/api/v1/deployments/current")
+    # The path is exempt from the missing-header 401, so the route answers itself.
+    assert anonymous.json() == {"error": "Invalid or Missing API key"}
+
+
+def test_public_tokens_need_deployment_scopes(
+    trigger_emulator: Emulator, http: httpx.Client
+) -> None:
+    # The SDK signs only the scopes it knows; the server mints any scope a root key covers.
+    minted = http.post("/api/v1/auth/public-tokens", json={"scopes": ["read:deployments:current"]})
+    token = minted.json()["token"]
+    with trigger_emulator.client(secret_key=token) as browser:
+        assert browser.deployments.retrieve_current().status == "DEPLOYED"
+        with pytest.raises(trigger.PermissionDeniedError):
+            list(browser.deployments.list())

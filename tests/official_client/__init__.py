@@ -1,0 +1,1 @@
+"""The official TypeScript client against the emulator (see test_official_client.py)."""

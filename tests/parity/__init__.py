@@ -1,0 +1,1 @@
+"""The parity suite: scenarios recorded against the real server, replayed against the emulator."""
