@@ -171,3 +171,14 @@ def test_module_level_calls_check_request_options_before_sending(httpx_mock: HTT
     with pytest.raises(TypeError, match=r"request_options\['max_attempts'\] must be an int"):
         trigger.runs.list(request_options={"max_attempts": "3"})  # type: ignore[arg-type]
     assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 0, -1])
+def test_a_timeout_must_be_finite_and_positive(value: float) -> None:
+    # NaN and infinity would reach httpx's and anyio's clocks, which refuse them or never
+    # time out: refused before any request, by the client and per call.
+    with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
+        trigger.Client("tr_dev_x", timeout=value)
+    client = trigger.Client("tr_dev_x", base_url="http://127.0.0.1:9")
+    with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
+        client.runs.retrieve("run_1", request_options={"timeout": value})

@@ -246,3 +246,38 @@ def test_the_caller_s_metadata_is_not_changed_or_shared() -> None:
     assert sent == {"inner": {"when": "2024-01-01T00:00:00.000Z"}}
     assert inner == {"when": datetime(2024, 1, 1, tzinfo=UTC)}
     assert sent["inner"] is not inner
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "where"),
+    [
+        ({"x": float("nan")}, ValueError, "data['x']"),
+        ({"x": b"raw"}, TypeError, "data['x']"),
+        ([1, float("inf")], ValueError, "data[1]"),
+    ],
+)
+def test_token_completion_data_is_checked_like_metadata(
+    data: Any, error: type[Exception], where: str
+) -> None:
+    from trigger._wire.wait import callback_body, complete_body
+
+    with pytest.raises(error, match=re.escape(where)):
+        complete_body(data)
+    if isinstance(data, dict):
+        with pytest.raises(error, match=re.escape(where)):
+            callback_body(data)
+
+
+def test_token_completion_data_that_is_too_deep_or_circular_is_refused() -> None:
+    from trigger._wire.wait import complete_body
+
+    deep: Any = []
+    for _ in range(10_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="data"):
+        complete_body(deep)
+    loop: dict[str, Any] = {}
+    loop["self"] = loop
+    with pytest.raises(ValueError, match="data"):
+        complete_body(loop)
+    assert complete_body({"at": [1, "two", None]}) == {"data": {"at": [1, "two", None]}}

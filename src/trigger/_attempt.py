@@ -10,9 +10,10 @@ count its body after decoding, stopping as soon as it passes the cap:
   chunk of the body: an attempt ends within the deadline plus one read timeout (httpx's
   per-read limit), and connecting and the response headers keep httpx's per-phase limits.
 
-gzip and deflate are decoded here, in steps of at most `_STEP` bytes, so a small
-compressed body that would expand to gigabytes never does. Other codings (brotli and zstd,
-when their packages are installed) are decoded by httpx and counted per decoded chunk.
+gzip and deflate, stacked in any number of layers, are decoded here, in steps of at most
+`_STEP` bytes per layer, so a small compressed body that would expand to gigabytes never
+does. The SDK asks for no other coding, and a body in one (brotli, zstd) is refused: httpx
+would decode each of its chunks whole, without a bound.
 """
 
 from __future__ import annotations
@@ -62,35 +63,64 @@ def check_max_response_size(value: object) -> int:
     return int(check_number("max_response_size", value, minimum=1, integer=True))
 
 
+class _Stage:
+    """One layer of gzip or deflate, decoded at most `_STEP` bytes at a time."""
+
+    __slots__ = ("_deflate_first", "_inflater")
+
+    def __init__(self, coding: str) -> None:
+        # Servers send zlib-wrapped or raw deflate; httpx tries the first, then the other.
+        self._deflate_first = coding == "deflate"
+        self._inflater = zlib.decompressobj(
+            zlib.MAX_WBITS if self._deflate_first else zlib.MAX_WBITS | 16
+        )
+
+    def decompress(self, data: bytes) -> bytes:
+        try:
+            out = self._inflater.decompress(data, _STEP)
+        except zlib.error:
+            if not self._deflate_first:
+                raise
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._inflater.decompress(data, _STEP)
+        self._deflate_first = False
+        return out
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._inflater.unconsumed_tail
+
+    def flush(self) -> bytes:
+        return self._inflater.flush()
+
+
 class _Body:
     """Collects one response body, decoded, and refuses it once it passes the limit."""
 
-    __slots__ = ("_chunks", "_deflate_first", "_inflater", "_limit", "_response", "_size", "raw")
+    __slots__ = ("_chunks", "_limit", "_response", "_size", "_stages")
 
     def __init__(self, response: httpx.Response, limit: int) -> None:
         self._response = response
         self._limit = limit
         self._chunks: list[bytes] = []
         self._size = 0
-        self._inflater: zlib._Decompress | None = None
-        self._deflate_first = False
-        self.raw = True
-        """Feed raw bytes (decoded here) rather than httpx's decoded ones."""
         headers = response.headers
         # Most bodies are not encoded: one membership test, the cheapest lookup httpx has.
-        coding = (
-            headers["content-encoding"].strip().lower() if "content-encoding" in headers else ""
+        codings = (
+            [c.strip().lower() for c in headers["content-encoding"].split(",")]
+            if "content-encoding" in headers
+            else []
         )
-        if coding in ("", "identity"):
-            pass
-        elif coding in ("gzip", "x-gzip"):
-            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif coding == "deflate":
-            # Servers send zlib-wrapped or raw deflate; httpx tries the first, then the other.
-            self._inflater = zlib.decompressobj()
-            self._deflate_first = True
-        else:
-            self.raw = False
+        # Codings are listed in the order they were applied: undo the last one first. Only
+        # gzip and deflate can be undone in bounded steps, and they are all the SDK asks for
+        # (accept-encoding): anything else is refused rather than expanded without a bound.
+        self._stages: list[_Stage] = []
+        for coding in reversed(codings):
+            if coding in ("", "identity"):
+                continue
+            if coding not in ("gzip", "x-gzip", "deflate"):
+                raise _decoding_error(f"unsupported content-encoding {coding!r}", response)
+            self._stages.append(_Stage(coding))
 
     @property
     def pending(self) -> bool:
@@ -103,28 +133,22 @@ class _Body:
         return False
 
     def feed(self, data: bytes) -> None:
-        """Take the next chunk of the body."""
-        if self._inflater is None:
+        """Take the next chunk of the body, as it came over the wire."""
+        self._push(0, data)
+
+    def _push(self, index: int, data: bytes) -> None:
+        if index == len(self._stages):
             self._add(data)
             return
-        try:
-            self._inflate(data)
-        except zlib.error as exc:
-            if not self._deflate_first:
-                raise _decoding_error(exc, self._response) from exc
-            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            self._deflate_first = False
-            self.feed(data)
-        self._deflate_first = False
-
-    def _inflate(self, data: bytes) -> None:
-        inflater = self._inflater
-        assert inflater is not None
+        stage = self._stages[index]
         while True:
-            out = inflater.decompress(data, _STEP)
+            try:
+                out = stage.decompress(data)
+            except zlib.error as exc:
+                raise _decoding_error(str(exc), self._response) from exc
             if out:
-                self._add(out)
-            data = inflater.unconsumed_tail
+                self._push(index + 1, out)
+            data = stage.unconsumed_tail
             # A full step may leave output pending inside zlib: ask again until it is short.
             if not data and len(out) < _STEP:
                 return
@@ -137,19 +161,21 @@ class _Body:
 
     def finish(self) -> None:
         """Store the whole body as the response's content."""
-        if self._inflater is not None:
+        for index, stage in enumerate(self._stages):
             try:
-                self._add(self._inflater.flush())
+                rest = stage.flush()
             except zlib.error as exc:
-                raise _decoding_error(exc, self._response) from exc
+                raise _decoding_error(str(exc), self._response) from exc
+            if rest:
+                self._push(index + 1, rest)
         # httpx keeps a read body here; read() and aread() fill it the same way.
         self._response._content = b"".join(self._chunks)
 
 
-def _decoding_error(exc: zlib.error, response: httpx.Response) -> httpx.DecodingError:
+def _decoding_error(reason: str, response: httpx.Response) -> httpx.DecodingError:
     import httpx
 
-    return httpx.DecodingError(str(exc), request=response.request)
+    return httpx.DecodingError(reason, request=response.request)
 
 
 def _late(request: httpx.Request, deadline: float) -> httpx.TimeoutException:
@@ -182,7 +208,7 @@ async def async_send_attempt(
         try:
             body = _Body(response, limit)
             if body.pending:
-                chunks = response.aiter_raw() if body.raw else response.aiter_bytes()
+                chunks = response.aiter_raw()
                 async for chunk in chunks:
                     if failure is not None:
                         continue  # data httpx had buffered; the next read is cancelled
@@ -220,7 +246,7 @@ def send_attempt(
     try:
         body = _Body(response, limit)
         if body.pending:
-            for chunk in response.iter_raw() if body.raw else response.iter_bytes():
+            for chunk in response.iter_raw():
                 body.feed(chunk)
                 if deadline is not None and time.monotonic() - started > deadline:
                     raise _late(request, deadline)

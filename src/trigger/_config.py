@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import uuid
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 from trigger import _logging
 from trigger._constants import (
+    ACCEPT_ENCODING,
     API_VERSION,
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
@@ -175,6 +177,9 @@ class ClientConfig:
             "x-trigger-source": "sdk",
             "x-trigger-realtime-streams-version": _streams_version(),
             "user-agent": f"trigger-sdk-python/{__version__}",
+            # Only the codings the pipeline can decode in bounded steps (see _attempt.py);
+            # httpx would also offer br and zstd when their packages are installed.
+            "accept-encoding": ACCEPT_ENCODING,
         }
         if self.preview_branch:
             headers["x-trigger-branch"] = self.preview_branch
@@ -248,8 +253,17 @@ def check_timeout(name: str, timeout: TimeoutTypes) -> TimeoutTypes:
 
     if timeout is None or isinstance(timeout, httpx.Timeout):
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds, an httpx.Timeout or None")
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        # NaN and infinity would reach the clocks of httpx and anyio, which refuse them
+        # (or, for infinity, never time out); None is how to ask for no timeout.
+        raise ValueError(
+            f"{name} must be a positive, finite number of seconds, an httpx.Timeout or None"
+        )
     return float(timeout)
 
 

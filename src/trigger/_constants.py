@@ -17,6 +17,7 @@ IDEMPOTENCY_HEADER = "x-trigger-request-idempotency-key"
 # would corrupt the request on the wire.
 RESERVED_HEADERS = frozenset(
     {
+        "accept-encoding",
         "authorization",
         "content-length",
         "content-type",
@@ -28,3 +29,6 @@ RESERVED_HEADERS = frozenset(
         IDEMPOTENCY_HEADER,
     }
 )
+
+ACCEPT_ENCODING = "gzip, deflate"
+"""The response codings the SDK asks for: those it decodes in bounded steps."""

@@ -598,8 +598,24 @@ def unsendable_error(
     return UnsendableRequestError(
         f"The request could not be sent ({type(exc).__name__}: {detail}); nothing was sent "
         "and it was not retried.",
-        request=None if request is None else redact_request(request, mask_query=mask_query),
+        request=None
+        if request is None
+        else _without_invalid_values(redact_request(request, mask_query=mask_query)),
         attempts=attempts,
+    )
+
+
+def _without_invalid_values(request: httpx.Request) -> httpx.Request:
+    """``request`` with the header values that broke it masked: the message never quotes
+    them, and the kept request must not either (a key with a stray NUL is still a key)."""
+    import httpx
+
+    headers = [
+        (name, value if _HEADER_VALUE.fullmatch(value) else b"***")
+        for name, value in request.headers.raw
+    ]
+    return httpx.Request(
+        request.method, request.url, headers=headers, extensions=dict(request.extensions)
     )
 
 

@@ -964,3 +964,20 @@ def test_one_shot_batches_with_one_attempt_add_no_keys(
     for request in httpx_mock.get_requests():
         assert "idempotency-key" not in request.headers
         assert all("idempotencyKey" not in o for o in item_options(request))
+
+
+def test_a_bad_request_option_is_a_type_error_not_a_failed_step(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    with pytest.raises(TypeError, match="max_retries"):
+        client.batch.trigger(
+            [{"task": "a", "payload": 1}],
+            request_options={"max_retries": 3},  # type: ignore[typeddict-unknown-key]
+        )
+    with pytest.raises(TypeError, match="max_retries"):
+        client.tasks.batch_trigger(
+            "a",
+            [{"payload": 1}],
+            request_options={"max_retries": 3},  # type: ignore[typeddict-unknown-key]
+        )
+    assert httpx_mock.get_requests() == []

@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import pickle
 import time
 import traceback
+import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -119,6 +121,56 @@ def test_a_gzip_bomb_stops_at_the_cap(fault_server: FaultServer) -> None:
         assert error.headers["content-encoding"] == "gzip"
         assert len(fault_server.received) == 1, "never retried"
         still_works(client, fault_server)
+
+
+@pytest.mark.parametrize(
+    ("coding", "wrap"),
+    [
+        ("gzip, gzip", gzip.compress),
+        ("identity, gzip", lambda body: body),
+        ("gzip, identity", lambda body: body),
+        ("GZIP ,deflate", zlib.compress),
+    ],
+)
+def test_stacked_codings_stop_at_the_cap(
+    coding: str, wrap: Callable[[bytes], bytes], fault_server: FaultServer
+) -> None:
+    # A second gzip layer makes a 1.8 kB answer of a 1 GiB bomb: each layer is decoded in
+    # bounded steps, never handed whole to a decoder.
+    fault_server.script(Fault(body=wrap(gzip_bomb(64)), headers={"content-encoding": coding}))
+    with trigger.Client(
+        SECRET_KEY, base_url=fault_server.base_url, max_response_size=MiB
+    ) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(trigger.ResponseTooLargeError):
+                client.runs.retrieve("run_1")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 * MiB, f"decoded {peak:,} bytes for a 1 MiB cap"
+        still_works(client, fault_server)
+
+
+def test_stacked_codings_decode(live_client: trigger.Client, fault_server: FaultServer) -> None:
+    body = json.dumps(RETRIEVED_RUN).encode()
+    fault_server.script(
+        Fault(
+            body=gzip.compress(zlib.compress(body)), headers={"content-encoding": "deflate, gzip"}
+        )
+    )
+    assert (live_client.runs.retrieve("run_1")).id == "run_1234"
+
+
+def test_a_coding_the_sdk_did_not_ask_for_is_refused(
+    live_client: trigger.Client, fault_server: FaultServer
+) -> None:
+    fault_server.script(Fault(body=b"\x8b\x02\x80{}\x03", headers={"content-encoding": "br"}))
+    with pytest.raises(trigger.APIConnectionError) as caught:
+        live_client.runs.retrieve("run_1")
+    assert "unsupported content-encoding 'br'" in str(caught.value.__cause__)
+    assert len(fault_server.received) == 1
+    assert fault_server.received[0].headers["accept-encoding"] == "gzip, deflate"
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -243,6 +295,9 @@ def test_an_unwritable_header_of_a_brought_client(
         client.runs.retrieve("run_1")
     assert "'x-proxy-token'" in str(caught.value)
     assert all("PROXYSECRET" not in text for text in texts_of(caught.value))
+    request = caught.value.request
+    assert request is not None and request.headers["x-proxy-token"] == "***"
+    assert b"PROXYSECRET" not in pickle.dumps(caught.value)
     assert fault_server.received == []
     assert sleeps == []
 

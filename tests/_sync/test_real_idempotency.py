@@ -13,6 +13,7 @@ The runs are delayed by an hour, so no worker needs to execute them, and cancele
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -29,12 +30,14 @@ from trigger.types.runs import ListedRun
 skip_unless_configured()
 pytestmark = pytest.mark.sync
 
-CLIENT_TIMEOUT = 3.0
-"""Seconds the SDK waits for an answer; a held answer comes 2 s later than that."""
+CLIENT_TIMEOUT = float(os.environ.get("TRIGGER_REAL_CLIENT_TIMEOUT") or 3.0)
+"""Seconds the SDK waits for an answer (``TRIGGER_REAL_CLIENT_TIMEOUT``, default 3); a held
+answer comes 2 s later than that."""
 RETRY = trigger.RetryOptions(max_attempts=4, min_timeout=0.2, max_timeout=1.0)
-SETTLE = 3.0
+SETTLE = float(os.environ.get("TRIGGER_REAL_SETTLE") or 3.0)
 """Seconds to keep looking for late runs once the expected ones are listed (the list trails
-the triggers by about a second, and batch runs are made after the batch is sealed)."""
+the triggers by about a second, and batch runs are made after the batch is sealed;
+``TRIGGER_REAL_SETTLE``, default 3)."""
 
 
 @pytest.fixture

@@ -126,3 +126,74 @@ def test_public_tokens_need_deployment_scopes(
         assert browser.deployments.retrieve_current().status == "DEPLOYED"
         with pytest.raises(trigger.PermissionDeniedError):
             list(browser.deployments.list())
+
+
+def test_a_version_lock_needs_a_worker_with_that_version(
+    trigger_emulator: Emulator, trigger_client: trigger.Client, http: httpx.Client
+) -> None:
+    # The real server answers 500 `Something went wrong` for a version no worker has.
+    unknown = http.post(
+        "/api/v1/tasks/locked/trigger", json={"payload": 1, "options": {"lockToVersion": "0.0.0"}}
+    )
+    assert (unknown.status_code, unknown.json()) == (500, {"error": "Something went wrong"})
+    assert list(trigger_client.runs.list(task_identifier="locked")) == []
+    current = trigger_client.deployments.retrieve_current()
+    seeded = trigger_client.tasks.trigger("locked", 1, version=current.version)
+    assert trigger_client.runs.retrieve(seeded.id).version == current.version
+    _deploy(http, env="dev", version="20990101.1")
+    later = trigger_client.tasks.trigger("locked", 1, version="20990101.1")
+    assert trigger_client.runs.retrieve(later.id).version == "20990101.1"
+    # A version deployed to another environment is not this one's.
+    _deploy(http, env="prod", version="20990101.2")
+    elsewhere = http.post(
+        "/api/v1/tasks/locked/trigger",
+        json={"payload": 1, "options": {"lockToVersion": "20990101.2"}},
+    )
+    assert elsewhere.status_code == 500
+
+
+def test_an_emulator_may_start_without_a_deployment() -> None:
+    with pytest.raises(TypeError, match="seed_deployment"):
+        Emulator(seed_deployment="no")  # type: ignore[arg-type]
+    with Emulator(seed_deployment=False) as emulator, emulator.client() as client:
+        assert list(client.deployments.list()) == []
+        with pytest.raises(trigger.NotFoundError):
+            client.deployments.retrieve_current()
+        # The local worker still runs tasks, and its version may be locked to.
+        handle = client.tasks.trigger("job", 1)
+        version = client.runs.poll(handle.id, interval=0.1, timeout=10).version
+        assert version is not None
+        assert client.tasks.trigger("job", 1, version=version).id.startswith("run_")
+        with httpx.Client(base_url=emulator.url) as http:
+            deployed = http.post("/_emulator/deployments", json={"version": "20990101.1"})
+            assert deployed.status_code == 201
+        assert [d.version for d in client.deployments.list()] == ["20990101.1"]
+
+
+def test_deployments_carry_git_metadata(http: httpx.Client) -> None:
+    # As a deploy from a clean local checkout records it (the 4.8.3 client's schema takes an
+    # object or no key, not null).
+    [seeded] = http.get("/api/v1/deployments").json()["data"]
+    git = seeded["git"]
+    assert list(git) == [
+        "source",
+        "remoteUrl",
+        "commitAuthorName",
+        "commitMessage",
+        "commitRef",
+        "commitSha",
+        "dirty",
+    ]
+    assert (git["source"], git["dirty"], len(git["commitSha"])) == ("local", False, 40)
+    assert http.get("/api/v1/deployments/current").json()["git"] == git
+    bare = _deploy(http, version="20990101.1", git=None)
+    assert bare["git"] is None
+    listed = {d["version"]: d for d in http.get("/api/v1/deployments").json()["data"]}
+    assert listed["20990101.1"]["git"] is None
+    custom = _deploy(http, version="20990101.2", git={"commitRef": "feature"})
+    assert custom["git"] == {"commitRef": "feature"}
+    refused = http.post("/_emulator/deployments", json={"version": "20990101.3", "git": "x"})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": "git must be an object or null"},
+    )

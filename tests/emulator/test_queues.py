@@ -125,6 +125,36 @@ def test_list_and_retrieve_shapes(
     assert trigger_client.queues.retrieve("task/alpha", type="task").id == first["id"]
 
 
+def test_an_encoded_slash_names_the_queue_once_or_twice_encoded(
+    trigger_emulator: Emulator, http: httpx.Client
+) -> None:
+    # The real server reads `%2F` (the decoded path splits it) and `%252F` (what the
+    # official client sends) alike; a literal slash matches no route there.
+    trigger_emulator.register("alpha", lambda payload: None)
+    trigger_emulator.register("beta", lambda payload: None, queue="shared/pool")
+    alpha = http.get("/api/v1/queues/alpha", params={"type": "task"}).json()
+    for segment in ("task%2Falpha", "task%252Falpha", "task%2falpha", "tas%6B%2Falpha"):
+        response = http.get(f"/api/v1/queues/{segment}", params={"type": "task"})
+        assert (response.status_code, response.json()["id"]) == (200, alpha["id"]), segment
+    for segment in ("shared%2Fpool", "shared%252Fpool"):
+        response = http.get(f"/api/v1/queues/{segment}", params={"type": "custom"})
+        assert response.json()["name"] == "shared/pool", segment
+    literal = http.get("/api/v1/queues/task/alpha", params={"type": "task"})
+    assert (literal.status_code, literal.json()) == (404, {"error": "Not found"})
+    paused = http.post(
+        "/api/v1/queues/task%2Falpha/pause", json={"type": "task", "action": "pause"}
+    )
+    assert (paused.status_code, paused.json()["paused"]) == (200, True)
+    override = http.post(
+        "/api/v1/queues/shared%2Fpool/concurrency/override",
+        json={"type": "custom", "concurrencyLimit": 2},
+    )
+    assert override.json()["concurrency"]["override"] == 2
+    reset = http.post("/api/v1/queues/shared%2Fpool/concurrency/reset", json={"type": "custom"})
+    assert reset.json()["concurrency"]["override"] is None
+    assert http.post("/api/v1/queues/a/b/pause", json={"action": "pause"}).status_code == 404
+
+
 def test_queue_lookup_refusals(trigger_emulator: Emulator, http: httpx.Client) -> None:
     missing = http.get("/api/v1/queues/nope", params={"type": "task"})
     assert (missing.status_code, missing.json()) == (404, {"error": "queue-not-found"})

@@ -122,6 +122,12 @@ def test_a_task_without_handler_completes_with_no_output(trigger_client: trigger
 def test_options_are_recorded_as_given(
     trigger_emulator: Emulator, trigger_client: trigger.Client
 ) -> None:
+    # A version lock must name a version a worker has: deploy it first.
+    deployed = httpx.post(
+        f"{trigger_emulator.url}/_emulator/deployments",
+        json={"env": "dev", "version": "20250101.1"},
+    )
+    assert deployed.status_code == 201
     handle = trigger_client.tasks.trigger(
         "recorded",
         {"a": 1},

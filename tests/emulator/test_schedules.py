@@ -229,3 +229,46 @@ def test_next_run_follows_the_clock() -> None:
         assert later.next_run_effective_at is not None
         offset = (later.next_run_effective_at - later.next_run).total_seconds()
         assert 0 <= offset < 60  # a stable shift within the one-minute minimum range
+
+
+def test_schedules_name_declared_scheduled_tasks_once_any_task_is_declared(
+    trigger_emulator: Emulator, trigger_client: trigger.Client, http: httpx.Client
+) -> None:
+    body = {"cron": "0 * * * *", "deduplicationKey": "k1"}
+    # Nothing declared: any task id is accepted (an emulator used for schedules alone).
+    assert http.post("/api/v1/schedules", json={**body, "task": "anything"}).status_code == 200
+    trigger_emulator.register("hello", lambda payload: None)
+    trigger_emulator.declare_task("nightly", scheduled=True)
+
+    @trigger_emulator.task("hourly", scheduled=True)
+    def hourly(payload: object) -> None:
+        return None
+
+    unknown = http.post("/api/v1/schedules", json={**body, "task": "no-such-task"})
+    assert (unknown.status_code, unknown.json()) == (
+        422,
+        {"error": "Task with identifier no-such-task not found in project."},
+    )
+    plain = http.post("/api/v1/schedules", json={**body, "task": "hello"})
+    assert (plain.status_code, plain.json()) == (
+        422,
+        {"error": "Task with identifier hello is not a scheduled task."},
+    )
+    # The cron is checked first, as on the server.
+    bad_cron = http.post(
+        "/api/v1/schedules", json={**body, "task": "no-such-task", "cron": "61 * * * *"}
+    )
+    assert (bad_cron.status_code, bad_cron.json()["error"][:23]) == (422, "Invalid cron expression")
+    made = trigger_client.schedules.create(task="hourly", cron="0 * * * *", deduplication_key="k2")
+    assert made.task == "hourly"
+    declared = trigger_client.schedules.create(
+        task="nightly", cron="0 0 * * *", deduplication_key="k3"
+    )
+    assert declared.task == "nightly"
+    with pytest.raises(trigger.UnprocessableEntityError, match="not a scheduled task"):
+        trigger_client.schedules.update(made.id, task="hello", cron="0 * * * *")
+    assert trigger_emulator.declared_task_ids() == ["nightly"]
+    with pytest.raises(TypeError, match="scheduled must be a bool"):
+        trigger_emulator.declare_task("x", scheduled="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="task_id"):
+        trigger_emulator.declare_task("")

@@ -21,7 +21,7 @@ from trigger._config import (
     make_config,
     request_idempotency_key,
 )
-from trigger._constants import DEFAULT_TIMEOUT, IDEMPOTENCY_HEADER
+from trigger._constants import ACCEPT_ENCODING, DEFAULT_TIMEOUT, IDEMPOTENCY_HEADER
 from trigger._exceptions import (
     APIError,
     ResponseTooLargeError,
@@ -85,9 +85,11 @@ class AsyncClient:
         access_token: The same as ``secret_key`` (the official SDK's current name for it).
         base_url: The API origin, for self-hosted instances or a local emulator.
         preview_branch: The preview (or dev) branch to target, sent as ``x-trigger-branch``.
-        timeout: Seconds for a whole attempt (connecting, sending, the response headers and
-            body), an `httpx.Timeout` for httpx's per-phase limits only, or ``None`` for no
-            timeout.
+        timeout: Seconds per attempt, an `httpx.Timeout` for httpx's per-phase limits only,
+            or ``None`` for no timeout. Under an event loop, seconds bound the whole attempt
+            (connecting, sending, the response headers and body); in blocking code the body
+            as a whole is bounded, checked between chunks, while connecting and the headers
+            keep httpx's per-phase limits (see docs/reliability.md).
         retry: The retry policy for every call (see `RetryOptions`).
         default_headers: Extra headers for every request; they cannot replace the SDK's own.
         http_client: An `httpx.AsyncClient` of your own (proxies, mTLS, transports). You keep
@@ -330,7 +332,8 @@ class AsyncClient:
             headers = {
                 name: value
                 for name, value in config.base_headers.items()
-                if name in ("content-type", "user-agent") or name in config.default_headers
+                if name in ("content-type", "user-agent", "accept-encoding")
+                or name in config.default_headers
             }
         if options:
             extra = check_extra_headers("extra_headers", options.get("extra_headers"))
@@ -416,7 +419,9 @@ class AsyncClient:
         parser = response_parser(parse, parse_response)
         policy = (retry or self._config.retry).merged(options)
         if external:
-            headers = {"content-type": content_type} if content_type else {}
+            headers = {"accept-encoding": ACCEPT_ENCODING}
+            if content_type:
+                headers["content-type"] = content_type
             url, path = path, "<presigned URL>"
         else:
             headers = self._request_headers(

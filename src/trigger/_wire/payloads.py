@@ -57,6 +57,7 @@ __all__ = [
     "EncodedPayload",
     "decode_download",
     "decode_payload",
+    "encode_json_value",
     "encode_metadata",
     "encode_payload",
 ]
@@ -403,9 +404,16 @@ def encode_metadata(name: str, value: object) -> dict[str, Any]:
     """
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
-    json_value, _ = _walk(_Walker(metadata=True), value, name)
-    result: dict[str, Any] = json_value
+    result: dict[str, Any] = encode_json_value(name, value)
     return result
+
+
+def encode_json_value(name: str, value: object) -> Any:
+    """Check any value sent as plain JSON (``JSON.stringify`` in the official client) and
+    return it as JSON values: the rules and conversions of `encode_metadata`, for a value of
+    any JSON type (a waitpoint token's completion data, for one)."""
+    json_value, _ = _walk(_Walker(metadata=True), value, name)
+    return json_value
 
 
 # -- decoding ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from trigger._validation import (
     path_segment,
 )
 from trigger._wire.idempotency import check_idempotency_key_ttl
+from trigger._wire.payloads import encode_json_value
 from trigger._wire.runs import page_query
 from trigger.types.wait import WAITPOINT_TOKEN_STATUSES
 
@@ -115,7 +116,7 @@ def list_tokens_query(
 
 def complete_body(data: Any) -> dict[str, Any]:
     """Body of a completion: ``{"data": …}``, or ``{}`` without data."""
-    return {} if data is None else {"data": data}
+    return {} if data is None else {"data": encode_json_value("data", data)}
 
 
 def callback_path(url: str) -> str:
@@ -147,4 +148,5 @@ def callback_body(data: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     if not isinstance(data, Mapping):
         raise TypeError(f"data must be a mapping (a JSON object), not {type(data).__name__}")
-    return dict(data)
+    result: dict[str, Any] = encode_json_value("data", data)
+    return result

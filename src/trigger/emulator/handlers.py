@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import threading
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Handler", "RunAccess", "TaskContext", "TaskMetadata", "TaskRegistry", "TaskSpec"]
 
-Handler = Callable[..., Any]
-"""``fn(payload)`` or ``fn(payload, ctx)``, sync or async."""
+# typing's alias rather than collections.abc's: only it takes a ``__doc__`` on Python 3.10.
+Handler = typing.Callable[..., Any]
+Handler.__doc__ = """``fn(payload)`` or ``fn(payload, ctx)``, sync or async."""
 
 
 class RunAccess(Protocol):
@@ -60,6 +62,8 @@ class TaskSpec:
     """A custom queue name for its runs (``None``: the task's own queue)."""
     concurrency_limit: int | None = None
     """Concurrency limit of the task's queue (``None``: unlimited)."""
+    scheduled: bool = False
+    """A scheduled task (``schedules.task`` in the TypeScript SDK): schedules may name it."""
 
     @property
     def is_async(self) -> bool:
@@ -86,6 +90,7 @@ class TaskRegistry:
 
     def __init__(self) -> None:
         self._tasks: dict[str, TaskSpec] = {}
+        self._declared: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[TaskSpec], None]] = []
 
@@ -101,11 +106,33 @@ class TaskRegistry:
         """Forget a task."""
         with self._lock:
             self._tasks.pop(task_id, None)
+            self._declared.pop(task_id, None)
 
     def get(self, task_id: str) -> TaskSpec | None:
         """The task with this id."""
         with self._lock:
             return self._tasks.get(task_id)
+
+    def declare(self, task_id: str, *, scheduled: bool) -> None:
+        """Declare a task without a handler (a task a worker elsewhere would run)."""
+        with self._lock:
+            self._declared[task_id] = scheduled
+
+    def task_kind(self, task_id: str) -> bool | None:
+        """Whether a declared task is scheduled; ``None`` when no task has that id."""
+        with self._lock:
+            spec = self._tasks.get(task_id)
+            return spec.scheduled if spec is not None else self._declared.get(task_id)
+
+    def declared_ids(self) -> list[str]:
+        """Ids of tasks declared without a handler."""
+        with self._lock:
+            return sorted(self._declared)
+
+    def any_declared(self) -> bool:
+        """Whether any task is declared (registered with a handler, or without)."""
+        with self._lock:
+            return bool(self._tasks or self._declared)
 
     def ids(self) -> list[str]:
         """Every registered task id."""
@@ -121,6 +148,7 @@ class TaskRegistry:
         """Forget every task."""
         with self._lock:
             self._tasks.clear()
+            self._declared.clear()
 
 
 class TaskMetadata:

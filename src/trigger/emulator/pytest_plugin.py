@@ -57,11 +57,11 @@ def trigger_emulator(
     emulator.reset()
     monkeypatch.setenv("TRIGGER_API_URL", emulator.url)
     monkeypatch.setenv("TRIGGER_SECRET_KEY", emulator.secret_key)
-    before = set(emulator.task_ids())
+    before = set(emulator.task_ids()) | set(emulator.declared_task_ids())
     try:
         yield emulator
     finally:
-        for task_id in set(emulator.task_ids()) - before:
+        for task_id in (set(emulator.task_ids()) | set(emulator.declared_task_ids())) - before:
             emulator.unregister(task_id)
 
 

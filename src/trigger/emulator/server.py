@@ -91,6 +91,9 @@ class Emulator:
         unhandled_duration: Seconds a run without a handler executes before completing.
         retry: Retry policy of handlers registered without one.
         preview_branches: Preview branches that exist from the start.
+        seed_deployment: Start each environment with one deployed, current deployment of
+            the version runs show (default); ``False`` starts with none, as a project that
+            never deployed (only the local worker's version can be locked to then).
         log_level: uvicorn's log level.
     """
 
@@ -108,6 +111,7 @@ class Emulator:
         unhandled_duration: float = 0.05,
         retry: RetryPolicy | None = None,
         preview_branches: tuple[str, ...] = ("main",),
+        seed_deployment: bool = True,
         log_level: str = "warning",
     ) -> None:
         if unhandled not in ("complete", "pending_version", "fail"):
@@ -118,6 +122,8 @@ class Emulator:
             raise TypeError("unhandled_duration must be a number of seconds")
         if unhandled_duration < 0:
             raise ValueError("unhandled_duration must be at least 0")
+        if not isinstance(seed_deployment, bool):
+            raise TypeError("seed_deployment must be a bool")
         self._host = host
         self._port = port
         self._log_level = log_level
@@ -146,6 +152,7 @@ class Emulator:
             registry=self._registry,
             runtime=self._runtime,
             strict_keys=strict_keys,
+            seed_deployment=seed_deployment,
         )
         background.install(self._state)
         self._runtime.waits.bind(self._ids, lambda: self._url)
@@ -330,6 +337,7 @@ class Emulator:
         retry: RetryPolicy | None = None,
         queue: str | None = None,
         concurrency_limit: int | None = None,
+        scheduled: bool = False,
     ) -> Callable[[F], F]:
         """Register the decorated function as the handler of ``task_id``.
 
@@ -340,6 +348,9 @@ class Emulator:
             retry: The task's retry policy.
             queue: A custom queue for its runs.
             concurrency_limit: How many of its runs may execute at once.
+            scheduled: A scheduled task (``schedules.task``): schedules may name it. Once
+                any task is declared, schedules for other tasks are refused, as on the
+                server (422).
         """
 
         def decorator(fn: F) -> F:
@@ -350,6 +361,7 @@ class Emulator:
                 retry=retry,
                 queue=queue,
                 concurrency_limit=concurrency_limit,
+                scheduled=scheduled,
             )
             return fn
 
@@ -364,12 +376,15 @@ class Emulator:
         retry: RetryPolicy | None = None,
         queue: str | None = None,
         concurrency_limit: int | None = None,
+        scheduled: bool = False,
     ) -> None:
         """Register ``handler`` for ``task_id`` (see `task`)."""
         if not isinstance(task_id, str) or not task_id:
             raise ValueError("task_id must be a non-empty string")
         if not callable(handler):
             raise TypeError("handler must be callable")
+        if not isinstance(scheduled, bool):
+            raise TypeError("scheduled must be a bool")
         if max_attempts is not None:
             if (
                 isinstance(max_attempts, bool)
@@ -392,11 +407,28 @@ class Emulator:
                 retry=retry,
                 queue=queue,
                 concurrency_limit=concurrency_limit,
+                scheduled=scheduled,
             )
         )
 
+    def declare_task(self, task_id: str, *, scheduled: bool = False) -> None:
+        """Declare ``task_id`` without a handler, as a task some other worker runs.
+
+        Schedules check declared tasks (see `task`); runs of it behave as runs of any task
+        without a handler (the ``unhandled`` option).
+        """
+        if not isinstance(task_id, str) or not task_id:
+            raise ValueError("task_id must be a non-empty string")
+        if not isinstance(scheduled, bool):
+            raise TypeError("scheduled must be a bool")
+        self._registry.declare(task_id, scheduled=scheduled)
+
+    def declared_task_ids(self) -> list[str]:
+        """The ids of the tasks declared without a handler (`declare_task`)."""
+        return self._registry.declared_ids()
+
     def unregister(self, task_id: str) -> None:
-        """Forget the handler of ``task_id``."""
+        """Forget the handler (or declaration) of ``task_id``."""
         self._registry.unregister(task_id)
 
     def task_ids(self) -> list[str]:

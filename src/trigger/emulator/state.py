@@ -56,6 +56,8 @@ class EmulatorState:
     registry: TaskRegistry
     runtime: Runtime
     strict_keys: bool
+    seed_deployment: bool = True
+    """Give each environment a current deployment on first use (`Emulator` option)."""
     requests: RequestLog = dataclasses.field(default_factory=RequestLog)
     url: str = ""
 

@@ -24,8 +24,10 @@ from trigger.emulator.engine import runs as engine
 from trigger.emulator.engine.runs import RunState
 from trigger.emulator.packets import offload_payload
 from trigger.emulator.project import Environment
+from trigger.emulator.shapes import LOCAL_WORKER_VERSION
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import QueueRow
+from trigger.emulator.store_deployments import DeploymentStore
 
 __all__ = [
     "METADATA_MAX_BYTES",
@@ -112,6 +114,13 @@ def _ensure_queue(state: EmulatorState, conn: Any, env: Environment, name: str, 
         state.store.put_queue(conn, QueueRow(env_id=env.id, name=name, id=queue_id, type=kind))
 
 
+def version_known(state: EmulatorState, env: Environment, version: str) -> bool:
+    """Whether a worker of ``env`` has ``version``: the local one, or a deployment's."""
+    if version == LOCAL_WORKER_VERSION:
+        return True
+    return DeploymentStore(state.store).by_version(env.id, version) is not None
+
+
 def trigger_run(
     state: EmulatorState,
     env: Environment,
@@ -127,9 +136,13 @@ def trigger_run(
     """Create a run (or find the one holding its idempotency key) and store it.
 
     Raises:
-        TriggerError: 422 (too many tags) or 413 (metadata too large).
+        TriggerError: 422 (too many tags), 413 (metadata too large), or 500 for a
+            ``lockToVersion`` no worker has (measured on the server, SERVER.md §15).
     """
     options: Mapping[str, Any] = body.get("options") or {}
+    locked = options.get("lockToVersion")
+    if locked is not None and not version_known(state, env, locked):
+        raise TriggerError(500, "Something went wrong")
     raw_tags = options.get("tags")
     if isinstance(raw_tags, list) and len(raw_tags) > MAX_TAGS:
         raise TriggerError(

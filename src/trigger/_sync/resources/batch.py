@@ -14,7 +14,7 @@ from trigger._batch_errors import BatchNotSealedError, BatchTriggerError
 from trigger._models import decoder
 from trigger._response import APIResponse, raw_response_wrapper, wants_raw
 from trigger._retry import RetryOptions
-from trigger._types import RequestOptions
+from trigger._types import RequestOptions, check_request_options
 from trigger._validation import path_segment
 from trigger._wire import batch as wire
 from trigger._wire.idempotency import RETRY_KEY_TTL, retry_guard
@@ -181,6 +181,9 @@ class Batch:
             BatchTriggerError: A step failed; ``phase`` names it, ``__cause__`` is the
                 underlying error (an `APIError` or a `BatchNotSealedError`).
         """
+        # Checked here, not in the first request, so a bad option is a TypeError naming it
+        # rather than a failed step of the batch.
+        check_request_options(request_options)
         plan = wire.plan_batch(
             items,
             indexed=False,

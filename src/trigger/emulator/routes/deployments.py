@@ -2,9 +2,13 @@
 
 Every environment starts with one deployed, current, unmanaged deployment (the emulator runs
 tasks itself, like a self-hosted worker) of the version runs are locked to when they start,
-so ``current`` and ``latest`` answer from the start.
+so ``current`` and ``latest`` answer from the start (``Emulator(seed_deployment=False)``
+starts with none, as a project that never deployed: then both answer 404).
 Its worker declares the tasks that have handlers. More deployments come from the control
-plane: ``POST /_emulator/deployments {"env": "dev", "version"?, "status"?, "promote"?}``.
+plane: ``POST /_emulator/deployments {"env": "dev", "version"?, "status"?, "promote"?,
+"git"?}``. Deployments carry the git metadata of a deploy from a clean local checkout
+(``git`` in the body replaces it; ``null`` is a deploy without git, which the server lists
+as ``git: null``).
 """
 
 from __future__ import annotations
@@ -53,8 +57,27 @@ LIST_QUERY = Obj(
 )
 
 
+def _git(state: EmulatorState, env: Environment, version: str) -> dict[str, object]:
+    """What ``trigger deploy`` from a clean local checkout records (the CLI's git meta)."""
+    sha = hashlib.sha1(f"{state.project.ref}:{env.slug}:{version}".encode()).hexdigest()
+    return {
+        "source": "local",
+        "remoteUrl": "https://github.com/emulator/project.git",
+        "commitAuthorName": "Emulator",
+        "commitMessage": f"Deploy {version}",
+        "commitRef": "main",
+        "commitSha": sha,
+        "dirty": False,
+    }
+
+
 def _new_row(
-    state: EmulatorState, env: Environment, version: str, status: str, now: int
+    state: EmulatorState,
+    env: Environment,
+    version: str,
+    status: str,
+    now: int,
+    git: dict[str, object] | None,
 ) -> DeploymentRow:
     internal = state.ids.cuid()
     worker = state.ids.cuid()
@@ -70,6 +93,7 @@ def _new_row(
         image_reference=f"trigger-emulator/{state.project.ref}:{version}.{env.slug}",
         worker_id=worker,
         worker_friendly_id=f"worker_{worker}",
+        git=git,
         created_at=now,
         deployed_at=now if status == "DEPLOYED" else None,
     )
@@ -78,9 +102,10 @@ def _new_row(
 def _seeded(state: EmulatorState, env: Environment) -> DeploymentStore:
     """The store, after giving ``env`` its first (current) deployment if it has none."""
     store = DeploymentStore(state.store)
-    if store.count(env.id) == 0:
+    if state.seed_deployment and store.count(env.id) == 0:
         now = state.now_ms()
-        row = _new_row(state, env, LOCAL_WORKER_VERSION, "DEPLOYED", now)
+        version = LOCAL_WORKER_VERSION
+        row = _new_row(state, env, version, "DEPLOYED", now, _git(state, env, version))
         with state.store.transaction() as conn:
             if conn.execute("SELECT 1 FROM deployments WHERE env_id = ?", (env.id,)).fetchone():
                 return store
@@ -298,7 +323,10 @@ async def control_deploy(request: Request) -> Response:
         fail(400, "version must be a non-empty string")
     if store.by_version(env.id, version) is not None:
         fail(409, f"Version {version} already exists in {env.slug}")
-    row = _new_row(state, env, version, status, now)
+    git = body["git"] if "git" in body else _git(state, env, version)
+    if git is not None and not isinstance(git, dict):
+        fail(400, "git must be an object or null")
+    row = _new_row(state, env, version, status, now, git)
     with state.store.transaction() as conn:
         DeploymentStore.insert(conn, row, current=bool(body.get("promote", False)))
     return json_response(_listed(row, omit_empty=False), 201)

@@ -41,7 +41,8 @@ _RUN = msgspec.json.Decoder(RunState)
 QUERY_BODY = Obj(
     {
         "query": Str(),
-        "scope": Enum(("environment", "project", "organization")).optional(),
+        # The server's enum order, which its 400 message lists.
+        "scope": Enum(("organization", "project", "environment")).optional(),
         "period": Nullish(Str()),
         "from": Nullish(Str()),
         "to": Nullish(Str()),

@@ -113,6 +113,25 @@ def _decode_uri_component(text: str) -> str:
         raise Reply(json_response({"error": "Internal Server Error"}, 500)) from None
 
 
+_PREFIX = "/api/v1/queues/"
+
+
+def _segment(request: Request, suffix: str = "") -> str:
+    """The queue segment as the server's router hands it over: the raw segment decoded once.
+
+    Starlette matches on the decoded path, where ``task%2Fhourly`` has become two segments;
+    the routes take ``{queue:path}`` and the segment is read from the raw path instead, so
+    ``%2F`` and ``%252F`` both name ``task/hourly`` (as on the server) while a literal ``/``
+    in the name matches no route (the server's 404).
+    """
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    rest = raw.decode("latin-1").split("?", 1)[0][len(_PREFIX) :].rstrip("/")
+    segment, _, tail = rest.partition("/")
+    if not segment or ("/" + tail if tail else "") != suffix:
+        raise Reply(json_response({"error": "Not found"}, 404))
+    return urllib.parse.unquote(segment)
+
+
 def _queue_name(segment: str, lookup: str) -> str:
     """The stored name a path segment addresses (``%2F`` is ``/``); ids are returned as is."""
     value = segment.replace("%2F", "/")
@@ -211,13 +230,14 @@ async def list_queues(request: Request) -> Response:
 @endpoint
 async def retrieve_queue(request: Request) -> Response:
     """``GET /api/v1/queues/{queueParam}?type=id|task|custom`` (404 ``queue-not-found``)."""
+    segment = _segment(request)
     if request.method != "GET":
         raise _remix_405()
     credential = builder_auth(request, allow_jwt=True)
     q = parse_query(request, RETRIEVE_QUERY)
     forbid_unless(credential, "read", [("queues", None)])
     state = emulator_state(request)
-    queue = find_queue(state, _env(credential), request.path_params["queue"], q.get("type", "id"))
+    queue = find_queue(state, _env(credential), segment, q.get("type", "id"))
     if queue is None:
         fail(404, "queue-not-found")
     return json_response(_item(state, queue, with_percent=True))
@@ -226,6 +246,7 @@ async def retrieve_queue(request: Request) -> Response:
 @endpoint
 async def pause_queue(request: Request) -> Response:
     """``POST /api/v1/queues/{queueParam}/pause`` with ``{action: pause|resume, type?}``."""
+    segment = _segment(request, "/pause")
     if request.method == "GET":
         method_not_allowed("POST", empty=True)
     credential = builder_auth(request, allow_jwt=False)
@@ -233,7 +254,7 @@ async def pause_queue(request: Request) -> Response:
     forbid_unless(credential, "write", [("queues", None)])
     state = emulator_state(request)
     env = _env(credential)
-    queue = find_queue(state, env, request.path_params["queue"], body.get("type", "id"))
+    queue = find_queue(state, env, segment, body.get("type", "id"))
     if queue is None:
         fail(404, "queue-not-found")
     with state.store.transaction() as conn:
@@ -247,6 +268,7 @@ async def pause_queue(request: Request) -> Response:
 @endpoint
 async def override_concurrency(request: Request) -> Response:
     """``POST /api/v1/queues/{queueParam}/concurrency/override``: a limit or a percentage."""
+    segment = _segment(request, "/concurrency/override")
     if request.method == "GET":
         method_not_allowed("POST", empty=True)
     credential = builder_auth(request, allow_jwt=False)
@@ -254,7 +276,7 @@ async def override_concurrency(request: Request) -> Response:
     forbid_unless(credential, "write", [("queues", None)])
     state = emulator_state(request)
     env = _env(credential)
-    queue = find_queue(state, env, request.path_params["queue"], body.get("type", "id"))
+    queue = find_queue(state, env, segment, body.get("type", "id"))
     if queue is None:
         fail(404, "Queue not found")
     percent: float | None = body.get("percent")
@@ -274,6 +296,7 @@ async def override_concurrency(request: Request) -> Response:
 @endpoint
 async def reset_concurrency(request: Request) -> Response:
     """``POST /api/v1/queues/{queueParam}/concurrency/reset`` (400 when not overridden)."""
+    segment = _segment(request, "/concurrency/reset")
     if request.method == "GET":
         method_not_allowed("POST", empty=True)
     credential = builder_auth(request, allow_jwt=False)
@@ -281,7 +304,7 @@ async def reset_concurrency(request: Request) -> Response:
     forbid_unless(credential, "write", [("queues", None)])
     state = emulator_state(request)
     env = _env(credential)
-    queue = find_queue(state, env, request.path_params["queue"], body.get("type", "id"))
+    queue = find_queue(state, env, segment, body.get("type", "id"))
     if queue is None:
         fail(404, "Queue not found")
     try:
@@ -298,8 +321,10 @@ async def reset_concurrency(request: Request) -> Response:
 
 routes = [
     Route("/api/v1/queues", list_queues, methods=_METHODS),
-    Route("/api/v1/queues/{queue}/pause", pause_queue, methods=_METHODS),
-    Route("/api/v1/queues/{queue}/concurrency/override", override_concurrency, methods=_METHODS),
-    Route("/api/v1/queues/{queue}/concurrency/reset", reset_concurrency, methods=_METHODS),
-    Route("/api/v1/queues/{queue}", retrieve_queue, methods=_METHODS),
+    Route("/api/v1/queues/{queue:path}/pause", pause_queue, methods=_METHODS),
+    Route(
+        "/api/v1/queues/{queue:path}/concurrency/override", override_concurrency, methods=_METHODS
+    ),
+    Route("/api/v1/queues/{queue:path}/concurrency/reset", reset_concurrency, methods=_METHODS),
+    Route("/api/v1/queues/{queue:path}", retrieve_queue, methods=_METHODS),
 ]

@@ -3,7 +3,9 @@
 ``{scheduleId}`` is a ``sched_…`` id or, for any other value, a deduplication key. A
 schedule whose environment is not the caller's is invisible (404), except that an upsert
 with its deduplication key moves it to the caller's environment, as on the server. Any
-task id is accepted: the emulator has no deployed worker to ask which tasks are scheduled.
+task must be declared as scheduled (``@emulator.task(id, scheduled=True)`` or
+``emulator.declare_task(id, scheduled=True)``) once any task is declared; while none is,
+any task id is accepted.
 """
 
 from __future__ import annotations
@@ -103,6 +105,14 @@ def _checked(state: EmulatorState, body: dict[str, Any]) -> cron.ScheduleWindow 
         )
     except ScheduleError as error:
         fail(422, str(error))
+    # Checked after the cron, timezone and window, as the server's CheckScheduleService
+    # does. Lenient while no task is declared at all (an emulator used only for schedules).
+    if state.registry.any_declared():
+        kind = state.registry.task_kind(body["task"])
+        if kind is None:
+            fail(422, f"Task with identifier {body['task']} not found in project.")
+        if not kind:
+            fail(422, f"Task with identifier {body['task']} is not a scheduled task.")
     return window
 
 
