@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # full run (a few minutes)
     .venv/bin/python benchmarks/run.py --quick    # smoke run (under a minute)
     .venv/bin/python benchmarks/run.py --write    # also rewrite benchmarks/README.md
+    .venv/bin/python benchmarks/run.py --emulator # the emulator's benchmarks (emulator.py)
 
 Prints a Markdown table of ratios (SDK / baseline, measured in the same run) with the
 machine and the date. See benchmarks/README.md for the method.
@@ -603,10 +604,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/README.md")
+    parser.add_argument("--emulator", action="store_true", help="the emulator's benchmarks")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.emulator:
+        import emulator
+
+        emulator.main(quick=args.quick, write=args.write)
         return
     s = QUICK if args.quick else FULL
     started = time.perf_counter()
@@ -629,7 +636,11 @@ def main() -> None:
     ]
     print("\n".join(results))
     if args.write:
-        (HERE / "README.md").write_text(METHOD + "\n" + "\n".join(results) + "\n")
+        from emulator import keep_section  # keeps the section `--emulator --write` wrote
+
+        readme = HERE / "README.md"
+        new = METHOD + "\n" + "\n".join(results) + "\n"
+        readme.write_text(keep_section(readme.read_text(), new))
 
 
 if __name__ == "__main__":
