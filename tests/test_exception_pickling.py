@@ -168,8 +168,8 @@ def test_a_batch_error_keeps_its_api_cause(errors: list[BaseException]) -> None:
 def test_a_deep_error_body_round_trips(errors: list[BaseException]) -> None:
     deep = next(e for e in errors if isinstance(e, trigger.BadRequestError))
     assert isinstance(deep.body, dict)
-    with pytest.raises(RecursionError):
-        pickle.dumps(deep.body)
+    # Before 3.13, pickling a body this deep directly raises RecursionError; the exception
+    # pickles its body bytes instead, on every version.
     restored = pickle.loads(pickle.dumps(deep))
     assert isinstance(restored, trigger.BadRequestError)
     assert json.dumps(restored.body) == json.dumps(deep.body)

@@ -604,7 +604,10 @@ async def test_deeply_nested_json_is_an_sdk_error(
     with pytest.raises(trigger.APIResponseValidationError) as caught:
         await client.runs.retrieve("run_1")
     assert caught.value.raw_body == deep
-    assert caught.value.body == deep.decode()
+    # Kept as text where Python's own parser cannot nest that deep (before 3.13, or at
+    # 100,000 levels); parsed where it can.
+    body = caught.value.body
+    assert body == deep.decode() if isinstance(body, str) else isinstance(body, dict)
     httpx_mock.add_response(status_code=400, content=b'{"error":' + b"[" * depth)
     with pytest.raises(trigger.BadRequestError) as bad:
         await client.runs.retrieve("run_1")

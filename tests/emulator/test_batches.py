@@ -330,7 +330,13 @@ def test_a_sealed_batch_left_unprocessed_is_processed_after_a_restart(tmp_path: 
 
 def test_nested_store_transactions_are_savepoints() -> None:
     store = Store()
+    try:
+        _check_savepoints(store)
+    finally:
+        store.close()
 
+
+def _check_savepoints(store: Store) -> None:
     def fail_inside(key: str) -> None:
         with store.transaction():
             store.set_meta(key, 2)  # nested: a savepoint

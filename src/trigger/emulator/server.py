@@ -129,10 +129,14 @@ class Emulator:
         self._log_level = log_level
         self._ids = IdGenerator(seed)
         self._store = Store(db)
-        saved = self._store.get_meta("project")
-        self._project = Project(
-            self._ids, project_ref=project_ref, saved=saved, branches=preview_branches
-        )
+        try:
+            saved = self._store.get_meta("project")
+            self._project = Project(
+                self._ids, project_ref=project_ref, saved=saved, branches=preview_branches
+            )
+        except BaseException:
+            self._store.close()  # a refused argument must not leave the database open
+            raise
         self._project.on_change = self._save_project
         if saved is None:
             self._save_project()
