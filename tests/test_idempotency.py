@@ -52,6 +52,17 @@ def test_a_created_key_goes_out_as_plain_text() -> None:
         ENCODER.encode({"x": object()})
 
 
+def test_a_created_key_inside_a_payload_is_plain_text() -> None:
+    # Payloads have their own encoding path (and a superjson one): both write the text.
+    from trigger._wire.payloads import encode_payload
+
+    key = create_idempotency_key("order-42")
+    assert encode_payload(key).value == ORDER_42
+    assert encode_payload({"k": [key]}).value == {"k": [ORDER_42]}
+    document = encode_payload({"k": key, "at": {1, 2}}).value
+    assert isinstance(document, str) and f'"k":"{ORDER_42}"' in document
+
+
 @pytest.mark.parametrize(
     ("value", "sent"),
     [

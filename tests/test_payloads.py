@@ -575,7 +575,8 @@ _plain_json = st.recursive(
 
 @given(_plain_json)
 def test_the_fast_path_writes_what_the_walker_writes(value: object) -> None:
-    from trigger._wire.payloads import _ENCODER, _Walker
+    from trigger._models import ENCODER as _ENCODER
+    from trigger._wire.payloads import _Walker
 
     if value is None:
         return

@@ -22,26 +22,14 @@ import time
 import zlib
 from typing import TYPE_CHECKING
 
-from trigger._validation import check_number
-
 if TYPE_CHECKING:
     import httpx
 
 __all__ = [
-    "DEFAULT_MAX_RESPONSE_SIZE",
     "BodyTooLarge",
     "async_send_attempt",
-    "check_max_response_size",
     "send_attempt",
 ]
-
-DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
-"""64 MiB: the largest body the SDK reads unless told otherwise.
-
-The API's own answers are far smaller (a page of 100 runs is ~175 KB; payloads and outputs
-are limited to 3 MiB), so this leaves room for large query results and packet downloads
-while keeping a broken or hostile server from filling the memory.
-"""
 
 # Decoded bytes per zlib call: what one compressed chunk can claim at once, whatever its
 # compression ratio (about 1,000:1 for zlib, so a 64 KiB chunk could otherwise be 64 MiB).
@@ -56,11 +44,6 @@ class BodyTooLarge(Exception):
         self.limit = limit
         self.status = response.status_code
         self.headers = response.headers
-
-
-def check_max_response_size(value: object) -> int:
-    """Return ``value`` if it is a positive whole number of bytes, else raise naming it."""
-    return int(check_number("max_response_size", value, minimum=1, integer=True))
 
 
 class _Stage:

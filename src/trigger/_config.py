@@ -13,18 +13,23 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import httpx
 
-from trigger import _logging
 from trigger._constants import (
-    ACCEPT_ENCODING,
     API_VERSION,
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_SIZE,
     RESERVED_HEADERS,
 )
 from trigger._exceptions import MissingCredentialsError
 from trigger._retry import RetryOptions
 from trigger._types import RequestOptions, TimeoutTypes
-from trigger._validation import check_credential, check_header_value, check_headers, check_str
+from trigger._validation import (
+    check_credential,
+    check_header_value,
+    check_headers,
+    check_number,
+    check_str,
+)
 from trigger._version import __version__
 
 KeyKind = Literal["secret_key", "personal_access_token", "public_key", "public_access_token"]
@@ -167,7 +172,11 @@ class ClientConfig:
     timeout: TimeoutTypes
     retry: RetryOptions
     default_headers: Mapping[str, str]
+    max_response_size: int
     base_headers: Mapping[str, str] = field(init=False, repr=False)
+    public_headers: Mapping[str, str] = field(init=False, repr=False)
+    """What public endpoints (timezones, waitpoint callbacks) get: neither the key nor the
+    SDK's version headers, as from the official client; the caller's default headers do."""
 
     def __post_init__(self) -> None:
         headers = {
@@ -177,17 +186,16 @@ class ClientConfig:
             "x-trigger-source": "sdk",
             "x-trigger-realtime-streams-version": _streams_version(),
             "user-agent": f"trigger-sdk-python/{__version__}",
-            # Only the codings the pipeline can decode in bounded steps (see _attempt.py);
-            # httpx would also offer br and zstd when their packages are installed.
-            "accept-encoding": ACCEPT_ENCODING,
         }
         if self.preview_branch:
             headers["x-trigger-branch"] = self.preview_branch
-        for key, value in self.default_headers.items():
-            headers[key.lower()] = value
+        defaults = {key.lower(): value for key, value in self.default_headers.items()}
+        public = {"content-type": headers["content-type"], "user-agent": headers["user-agent"]}
+        headers.update(defaults)
         if self.api_key is not None:
             headers["authorization"] = f"Bearer {self.api_key}"
         object.__setattr__(self, "base_headers", headers)
+        object.__setattr__(self, "public_headers", {**public, **defaults})
 
     @property
     def key_kind(self) -> KeyKind | None:
@@ -227,6 +235,7 @@ def make_config(
     timeout: TimeoutTypes,
     retry: RetryOptions | None,
     default_headers: Mapping[str, str] | None,
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
 ) -> ClientConfig:
     """Resolve every setting from arguments and the environment, validating each."""
     if retry is not None and not isinstance(retry, RetryOptions):
@@ -235,6 +244,8 @@ def make_config(
     url = resolve_base_url(base_url)
     # Every client goes through here: mask presigned URLs and callback hashes in the logs
     # of the SDK, httpx and httpcore from now on, but keep this API's query strings.
+    from trigger import _logging  # with the first client, not at import (it loads logging)
+
     _logging.install()
     _logging.register_api_base(url)
     return ClientConfig(
@@ -244,6 +255,9 @@ def make_config(
         timeout=check_timeout("timeout", timeout),
         retry=retry or RetryOptions(),
         default_headers=check_extra_headers("default_headers", default_headers),
+        max_response_size=int(
+            check_number("max_response_size", max_response_size, minimum=1, integer=True)
+        ),
     )
 
 
@@ -291,4 +305,6 @@ def request_idempotency_key(options: RequestOptions | None) -> str:
 
 def loggable_path(path: str) -> str:
     """The path as it may appear in logs: segments that authenticate a request are masked."""
-    return _logging.mask_path(path)
+    from trigger._logging import mask_path
+
+    return mask_path(path)

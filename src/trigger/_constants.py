@@ -32,3 +32,11 @@ RESERVED_HEADERS = frozenset(
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The response codings the SDK asks for: those it decodes in bounded steps."""
+
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+"""64 MiB: the largest body the SDK reads unless told otherwise.
+
+The API's own answers are far smaller (a page of 100 runs is ~175 KB; payloads and outputs
+are limited to 3 MiB), so this leaves room for large query results and packet downloads
+while keeping a broken or hostile server from filling the memory.
+"""

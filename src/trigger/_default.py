@@ -15,9 +15,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from trigger._attempt import DEFAULT_MAX_RESPONSE_SIZE, check_max_response_size
 from trigger._config import make_config
-from trigger._constants import DEFAULT_TIMEOUT
+from trigger._constants import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT
 from trigger._retry import RetryOptions
 from trigger._types import TimeoutTypes
 
@@ -100,8 +99,8 @@ def configure(
         timeout=timeout,
         retry=retry,
         default_headers=default_headers,
+        max_response_size=max_response_size,
     )
-    check_max_response_size(max_response_size)
     settings: dict[str, Any] = {
         "secret_key": secret_key,
         "access_token": access_token,

@@ -39,8 +39,6 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from trigger import _logging
-
 if TYPE_CHECKING:
     import httpx
 
@@ -501,7 +499,9 @@ def redact_request(request: httpx.Request, *, mask_query: bool = False) -> httpx
 
     url = request.url
     if "/callback/" in url.path:
-        url = url.copy_with(path=_logging.mask_path(url.path))
+        from trigger._logging import mask_path  # only on error paths: keep imports light
+
+        url = url.copy_with(path=mask_path(url.path))
     if mask_query and url.query:
         url = url.copy_with(query=b"***")
     headers = [
@@ -645,7 +645,9 @@ def _reason(exc: BaseException, secret: str | None) -> str:
     text = str(exc)
     if secret and secret in text:
         text = text.replace(secret, "***")
-    text = _logging.mask_text(text)
+    from trigger._logging import mask_text
+
+    text = mask_text(text)
     if len(text) > 200:
         text = text[:200] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -90,13 +90,8 @@ def _plan(cls: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
 
 
 def _may_hold_struct(annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if isinstance(origin, type) and issubclass(origin, msgspec.Struct):
-        return True  # a generic Struct, e.g. a page body
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return True
-    if isinstance(annotation, TypeVar):
-        return True  # the items of a generic page body
     if annotation is Any:
         return False  # decoded JSON: builtins only
     return any(_may_hold_struct(arg) for arg in typing.get_args(annotation))

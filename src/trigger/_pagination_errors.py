@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from trigger._exceptions import TriggerError
 
 __all__ = ["PaginationError"]
@@ -27,8 +24,3 @@ class PaginationError(TriggerError):
         super().__init__(message)
         self.path = path
         self.position = position
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The keyword-only attributes survive pickling (e.g. across a process pool).
-        rebuild = functools.partial(type(self), path=self.path, position=self.position)
-        return rebuild, (str(self),)

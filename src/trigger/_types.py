@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict, Union
 
@@ -94,6 +93,8 @@ def _unknown_key_message(key: object) -> str:
     message = f"request_options has an unknown key {key!r}"
     if key in ("max_retries", "retries"):
         return f"{message}; use 'max_attempts' (attempts in total, the first included)"
+    import difflib  # only for a refused key's message
+
     close = difflib.get_close_matches(str(key), list(_OPTION_TYPES), n=1)
     if close:
         return f"{message}; did you mean {close[0]!r}?"

@@ -252,6 +252,19 @@ async def test_timezones_need_no_api_key(httpx_mock: HTTPXMock) -> None:
     assert len(httpx_mock.get_requests()) == 1
 
 
+async def test_timezones_carry_the_callers_default_headers_whatever_their_case(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(json=TIMEZONES)
+    headers = {"X-Custom": "1", "cf-access-client-id": "abc"}
+    async with trigger.AsyncClient(base_url=BASE_URL, default_headers=headers) as keyless:
+        await keyless.schedules.timezones()
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert (request.headers["x-custom"], request.headers["cf-access-client-id"]) == ("1", "abc")
+    assert request.headers["accept-encoding"] == "gzip, deflate"
+
+
 async def test_timezones_follow_the_clients_retry_policy(
     retrying_client: trigger.AsyncClient, httpx_mock: HTTPXMock, sleeps: list[float]
 ) -> None:

@@ -16,6 +16,7 @@ from pytest_httpx import HTTPXMock
 
 import trigger
 from tests.conftest import BASE_URL, SECRET_KEY
+from tests.fixtures import RETRIEVED_RUN
 from trigger._batch_errors import BatchNotSealedError, BatchTriggerError
 from trigger._wire import batch as batch_wire
 from trigger.types.batch import BatchTriggerResult
@@ -439,6 +440,16 @@ def test_retrieve_uses_v2(client: trigger.Client, httpx_mock: HTTPXMock) -> None
     assert (error.index, error.task_identifier, error.error) == (1, "resize", "Task not found")
 
 
+V1_BATCH: dict[str, Any] = {
+    "id": "batch_1",
+    "status": "COMPLETED",
+    "createdAt": "2024-05-23T12:00:00.000Z",
+    "updatedAt": "2024-05-23T12:00:05.000Z",
+    "runCount": 2,
+    "runs": [],
+}
+
+
 def test_retrieve_v1_and_results(client: trigger.Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         method="GET",
@@ -454,6 +465,7 @@ def test_retrieve_v1_and_results(client: trigger.Client, httpx_mock: HTTPXMock) 
             "failedRunCount": 0,
             "errors": None,
         },
+        is_reusable=True,  # batch.results retrieves it too
     )
     httpx_mock.add_response(
         method="GET",
@@ -492,13 +504,8 @@ def test_results_of_a_batch_the_server_gives_none_for_come_from_its_runs(
         },
     )
     httpx_mock.add_response(
-        url=f"{BASE_URL}/api/v1/runs/run_1/result",
-        json={"ok": True, "id": "run_1", "output": '{"a":1}', "outputType": "application/json"},
-    )
-    httpx_mock.add_response(
-        url=f"{BASE_URL}/api/v1/runs/run_2/result",
-        status_code=404,
-        json={"error": "Run either doesn't exist or is not finished"},
+        url=f"{BASE_URL}/api/v3/runs/run_1",
+        json={**RETRIEVED_RUN, "id": "run_1", "output": {"a": 1}},
     )
     httpx_mock.add_response(
         url=f"{BASE_URL}/api/v3/runs/run_2", status_code=404, json={"error": "Not found"}
@@ -510,6 +517,31 @@ def test_results_of_a_batch_the_server_gives_none_for_come_from_its_runs(
     assert raw.parse().items == []
 
 
+def test_results_the_server_leaves_out_are_built_in_the_batchs_order(
+    client: trigger.Client, httpx_mock: HTTPXMock
+) -> None:
+    # Measured on the real server: a v1 batch's results list only its canceled runs.
+    canceled = {
+        "ok": False,
+        "id": "run_1",
+        "error": {"type": "INTERNAL_ERROR", "code": "TASK_RUN_CANCELLED"},
+    }
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/batches/batch_1/results",
+        json={"id": "batch_1", "items": [canceled]},
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v1/batches/batch_1", json={**V1_BATCH, "runs": ["run_0", "run_1"]}
+    )
+    httpx_mock.add_response(
+        url=f"{BASE_URL}/api/v3/runs/run_0",
+        json={**RETRIEVED_RUN, "id": "run_0", "output": {"a": 0}},
+    )
+    results = client.batch.results("batch_1")
+    assert [(item.id, item.ok) for item in results.items] == [("run_0", True), ("run_1", False)]
+    assert results.items[0].json_output() == {"a": 0}
+
+
 @pytest.mark.parametrize("batch_id", ["../x", "a/b", "b?x=1"])
 def test_batch_ids_are_one_encoded_segment(
     batch_id: str, client: trigger.Client, httpx_mock: HTTPXMock
@@ -517,9 +549,9 @@ def test_batch_ids_are_one_encoded_segment(
     httpx_mock.add_response(
         json={"id": "b", "items": [{"ok": True, "id": "run_1", "outputType": "application/json"}]}
     )
+    httpx_mock.add_response(json={**V1_BATCH, "runs": ["run_1"]})
     client.batch.results(batch_id)
-    request = httpx_mock.get_request()
-    assert request is not None
+    request = httpx_mock.get_requests()[0]
     assert request.url.raw_path.count(b"/") == 5
     assert request.url.raw_path.endswith(b"/results")
 

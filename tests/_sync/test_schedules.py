@@ -247,6 +247,19 @@ def test_timezones_need_no_api_key(httpx_mock: HTTPXMock) -> None:
     assert len(httpx_mock.get_requests()) == 1
 
 
+def test_timezones_carry_the_callers_default_headers_whatever_their_case(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(json=TIMEZONES)
+    headers = {"X-Custom": "1", "cf-access-client-id": "abc"}
+    with trigger.Client(base_url=BASE_URL, default_headers=headers) as keyless:
+        keyless.schedules.timezones()
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert (request.headers["x-custom"], request.headers["cf-access-client-id"]) == ("1", "abc")
+    assert request.headers["accept-encoding"] == "gzip, deflate"
+
+
 def test_timezones_follow_the_clients_retry_policy(
     retrying_client: trigger.Client, httpx_mock: HTTPXMock, sleeps: list[float]
 ) -> None:

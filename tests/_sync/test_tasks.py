@@ -279,6 +279,10 @@ def test_large_payloads_are_offloaded_before_the_trigger(
     assert "authorization" not in upload.headers
     assert "x-trigger-request-idempotency-key" not in upload.headers
     assert "trigger-version" not in upload.headers
+    # Every request, the storage ones too, asks only for codings decoded in bounded steps.
+    assert {r.headers["accept-encoding"] for r in (packet, upload, trigger_request)} == {
+        "gzip, deflate"
+    }
 
     filename = raw_path.removeprefix("/api/v2/packets/")
     assert body_of(trigger_request) == {

@@ -14,6 +14,22 @@ V2_BATCH = {"id": "batch_1", "isCached": False, "idempotencyKey": "key-1", "runC
 BATCH = {"id": "batch_1", "status": "COMPLETED", "runCount": 1, "runs": ["run_1"]}
 
 
+RESULTS = {
+    "id": "batch_1",
+    "items": [{"ok": True, "id": "run_1", "outputType": "application/json"}],
+}
+BATCH_V1 = {
+    **BATCH,
+    "createdAt": "2024-05-23T12:00:00.000Z",
+    "updatedAt": "2024-05-23T12:00:05.000Z",
+}
+
+
+def results_and_batch(request: httpx.Request) -> httpx.Response:
+    """`batch.results` reads the results, then the batch (for the runs the server left out)."""
+    return httpx.Response(200, json=RESULTS if request.url.path.endswith("/results") else BATCH_V1)
+
+
 def two_phase(request: httpx.Request) -> httpx.Response:
     """`batch.trigger` makes two requests: the create, then the item stream."""
     if request.url.path.endswith("/items"):
@@ -48,6 +64,6 @@ OPERATIONS = [
         "GET",
         "/api/v1/batches/{batchId}/results",
         lambda c: c.batch.results("batch_1"),
-        {"id": "batch_1", "items": [{"ok": True, "id": "run_1", "outputType": "application/json"}]},
+        results_and_batch,
     ),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Container, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -21,7 +21,12 @@ from trigger._config import (
     make_config,
     request_idempotency_key,
 )
-from trigger._constants import ACCEPT_ENCODING, DEFAULT_TIMEOUT, IDEMPOTENCY_HEADER
+from trigger._constants import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    IDEMPOTENCY_HEADER,
+)
 from trigger._exceptions import (
     APIError,
     ResponseTooLargeError,
@@ -109,7 +114,7 @@ class AsyncClient:
         retry: RetryOptions | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
-        max_response_size: int = _attempt.DEFAULT_MAX_RESPONSE_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(
@@ -123,19 +128,16 @@ class AsyncClient:
             timeout=timeout,
             retry=retry,
             default_headers=default_headers,
+            max_response_size=max_response_size,
         )
-        self._max_response_size = _attempt.check_max_response_size(max_response_size)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
     @classmethod
-    def _from_config(
-        cls, config: ClientConfig, http: httpx.AsyncClient, max_response_size: int
-    ) -> AsyncClient:
+    def _from_config(cls, config: ClientConfig, http: httpx.AsyncClient) -> AsyncClient:
         client = cls.__new__(cls)
         client._config = config
         client._http = http
-        client._max_response_size = max_response_size
         client._owns_http = False
         return client
 
@@ -171,13 +173,11 @@ class AsyncClient:
             timeout=config.timeout if timeout is NOT_GIVEN else check_timeout("timeout", timeout),
             retry=retry if retry is not None else config.retry,
             default_headers=merged_headers,
+            max_response_size=(
+                config.max_response_size if max_response_size is None else max_response_size
+            ),
         )
-        size = (
-            self._max_response_size
-            if max_response_size is None
-            else _attempt.check_max_response_size(max_response_size)
-        )
-        return type(self)._from_config(overrides, self._http, size)
+        return type(self)._from_config(overrides, self._http)
 
     @property
     def base_url(self) -> str:
@@ -329,12 +329,7 @@ class AsyncClient:
         else:
             # Public endpoints (timezones, waitpoint callbacks) get neither the key nor the
             # SDK's version headers, as from the official client.
-            headers = {
-                name: value
-                for name, value in config.base_headers.items()
-                if name in ("content-type", "user-agent", "accept-encoding")
-                or name in config.default_headers
-            }
+            headers = dict(config.public_headers)
         if options:
             extra = check_extra_headers("extra_headers", options.get("extra_headers"))
             # Lower-cased like ours, so a caller's header replaces, never doubles, one of them.
@@ -356,15 +351,21 @@ class AsyncClient:
         http = self._http
         if http.cookies or http.params:
             return http.build_request(
-                method, url, content=content, headers=headers, timeout=timeout
+                method,
+                url,
+                content=content,
+                headers={**headers, "accept-encoding": ACCEPT_ENCODING},
+                timeout=timeout,
             )
         # The same request build_request makes (the client's default headers under ours),
-        # without its URL and cookie merging: measurably cheaper on every call.
+        # without its URL and cookie merging: measurably cheaper on every call. Every request
+        # asks only for the codings the pipeline decodes in bounded steps (see _attempt.py);
+        # httpx would also offer br and zstd when their packages are installed.
         return httpx.Request(
             method,
             url,
             content=content,
-            headers={**http.headers, **headers},
+            headers={**http.headers, **headers, "accept-encoding": ACCEPT_ENCODING},
             extensions={"timeout": timeout.as_dict()},
         )
 
@@ -386,6 +387,7 @@ class AsyncClient:
         retry_result: Callable[[T], bool] | None = None,
         external: bool = False,
         step: bool = False,
+        final_statuses: Container[int] = (),
     ) -> T:
         """Send one logical call: build once, retry as the policy says, map errors, decode.
 
@@ -414,14 +416,14 @@ class AsyncClient:
                 ``step``.
             step: The request is a step of a larger call (an upload before a trigger): a
                 ``with_raw_response`` call gets the response of its own request, not this.
+            final_statuses: Statuses this call never retries, whatever the server's
+                ``x-should-retry`` says (a 404 that only means "no such run" to the caller).
         """
         raw = not (external or step) and wants_raw()
         parser = response_parser(parse, parse_response)
         policy = (retry or self._config.retry).merged(options)
         if external:
-            headers = {"accept-encoding": ACCEPT_ENCODING}
-            if content_type:
-                headers["content-type"] = content_type
+            headers = {"content-type": content_type} if content_type else {}
             url, path = path, "<presigned URL>"
         else:
             headers = self._request_headers(
@@ -460,7 +462,7 @@ class AsyncClient:
                     )
                 logger.debug("%s %s (attempt %d)", method, path, attempt)
                 response = await _attempt.async_send_attempt(
-                    self._http, request, deadline, self._max_response_size
+                    self._http, request, deadline, self._config.max_response_size
                 )
             except _UNSENDABLE as exc:
                 # No cause: the error's text quotes the header value (maybe the key).
@@ -509,8 +511,12 @@ class AsyncClient:
                     delay = policy.backoff(attempt)
                     logger.info("%s %s asked for a retry; retrying in %.2fs", method, path, delay)
                 else:
-                    retry_delay = _retry.retry_delay(
-                        response.status_code, response.headers, attempt, policy
+                    retry_delay = (
+                        None
+                        if response.status_code in final_statuses
+                        else _retry.retry_delay(
+                            response.status_code, response.headers, attempt, policy
+                        )
                     )
                     if retry_delay is None:
                         raise status_error(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -21,7 +21,12 @@ from trigger._config import (
     make_config,
     request_idempotency_key,
 )
-from trigger._constants import ACCEPT_ENCODING, DEFAULT_TIMEOUT, IDEMPOTENCY_HEADER
+from trigger._constants import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    IDEMPOTENCY_HEADER,
+)
 from trigger._exceptions import (
     APIError,
     ResponseTooLargeError,
@@ -110,7 +115,7 @@ class Client:
         retry: RetryOptions | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
-        max_response_size: int = _attempt.DEFAULT_MAX_RESPONSE_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise TypeError(
@@ -124,19 +129,16 @@ class Client:
             timeout=timeout,
             retry=retry,
             default_headers=default_headers,
+            max_response_size=max_response_size,
         )
-        self._max_response_size = _attempt.check_max_response_size(max_response_size)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client()
 
     @classmethod
-    def _from_config(
-        cls, config: ClientConfig, http: httpx.Client, max_response_size: int
-    ) -> Client:
+    def _from_config(cls, config: ClientConfig, http: httpx.Client) -> Client:
         client = cls.__new__(cls)
         client._config = config
         client._http = http
-        client._max_response_size = max_response_size
         client._owns_http = False
         return client
 
@@ -172,13 +174,11 @@ class Client:
             timeout=config.timeout if timeout is NOT_GIVEN else check_timeout("timeout", timeout),
             retry=retry if retry is not None else config.retry,
             default_headers=merged_headers,
+            max_response_size=(
+                config.max_response_size if max_response_size is None else max_response_size
+            ),
         )
-        size = (
-            self._max_response_size
-            if max_response_size is None
-            else _attempt.check_max_response_size(max_response_size)
-        )
-        return type(self)._from_config(overrides, self._http, size)
+        return type(self)._from_config(overrides, self._http)
 
     @property
     def base_url(self) -> str:
@@ -330,12 +330,7 @@ class Client:
         else:
             # Public endpoints (timezones, waitpoint callbacks) get neither the key nor the
             # SDK's version headers, as from the official client.
-            headers = {
-                name: value
-                for name, value in config.base_headers.items()
-                if name in ("content-type", "user-agent", "accept-encoding")
-                or name in config.default_headers
-            }
+            headers = dict(config.public_headers)
         if options:
             extra = check_extra_headers("extra_headers", options.get("extra_headers"))
             # Lower-cased like ours, so a caller's header replaces, never doubles, one of them.
@@ -357,15 +352,21 @@ class Client:
         http = self._http
         if http.cookies or http.params:
             return http.build_request(
-                method, url, content=content, headers=headers, timeout=timeout
+                method,
+                url,
+                content=content,
+                headers={**headers, "accept-encoding": ACCEPT_ENCODING},
+                timeout=timeout,
             )
         # The same request build_request makes (the client's default headers under ours),
-        # without its URL and cookie merging: measurably cheaper on every call.
+        # without its URL and cookie merging: measurably cheaper on every call. Every request
+        # asks only for the codings the pipeline decodes in bounded steps (see _attempt.py);
+        # httpx would also offer br and zstd when their packages are installed.
         return httpx.Request(
             method,
             url,
             content=content,
-            headers={**http.headers, **headers},
+            headers={**http.headers, **headers, "accept-encoding": ACCEPT_ENCODING},
             extensions={"timeout": timeout.as_dict()},
         )
 
@@ -387,6 +388,7 @@ class Client:
         retry_result: Callable[[T], bool] | None = None,
         external: bool = False,
         step: bool = False,
+        final_statuses: Container[int] = (),
     ) -> T:
         """Send one logical call: build once, retry as the policy says, map errors, decode.
 
@@ -415,14 +417,14 @@ class Client:
                 ``step``.
             step: The request is a step of a larger call (an upload before a trigger): a
                 ``with_raw_response`` call gets the response of its own request, not this.
+            final_statuses: Statuses this call never retries, whatever the server's
+                ``x-should-retry`` says (a 404 that only means "no such run" to the caller).
         """
         raw = not (external or step) and wants_raw()
         parser = response_parser(parse, parse_response)
         policy = (retry or self._config.retry).merged(options)
         if external:
-            headers = {"accept-encoding": ACCEPT_ENCODING}
-            if content_type:
-                headers["content-type"] = content_type
+            headers = {"content-type": content_type} if content_type else {}
             url, path = path, "<presigned URL>"
         else:
             headers = self._request_headers(
@@ -461,7 +463,7 @@ class Client:
                     )
                 logger.debug("%s %s (attempt %d)", method, path, attempt)
                 response = _attempt.send_attempt(
-                    self._http, request, deadline, self._max_response_size
+                    self._http, request, deadline, self._config.max_response_size
                 )
             except _UNSENDABLE as exc:
                 # No cause: the error's text quotes the header value (maybe the key).
@@ -510,8 +512,12 @@ class Client:
                     delay = policy.backoff(attempt)
                     logger.info("%s %s asked for a retry; retrying in %.2fs", method, path, delay)
                 else:
-                    retry_delay = _retry.retry_delay(
-                        response.status_code, response.headers, attempt, policy
+                    retry_delay = (
+                        None
+                        if response.status_code in final_statuses
+                        else _retry.retry_delay(
+                            response.status_code, response.headers, attempt, policy
+                        )
                     )
                     if retry_delay is None:
                         raise status_error(

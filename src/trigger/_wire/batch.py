@@ -16,11 +16,11 @@ from typing import Any, Literal, TypedDict
 import msgspec
 
 from trigger._validation import check_bool, check_str, compact
-from trigger._wire.idempotency import IdempotencyKey as CreatedKey
 from trigger._wire.idempotency import (
     check_idempotency_key_ttl,
     guard_options,
     hash_idempotency_key,
+    idempotency_key_options,
     idempotency_key_parts,
     is_hashed_key,
 )
@@ -129,14 +129,12 @@ def batch_key(name: str, key: IdempotencyKey) -> BatchKey:
     """
     if is_hashed_key(key):
         assert isinstance(key, str)
-        origin = key.options() if isinstance(key, CreatedKey) else None
-        return BatchKey(str(key), origin)
+        return BatchKey(str(key), idempotency_key_options(key))
     parts = idempotency_key_parts(name, key)
     # Items derive from the key as the official SDK writes it: a list key is stringified the
     # JavaScript way ("order,42"), so items dedupe against batches triggered from TypeScript.
     item_base = key if isinstance(key, str) else ",".join(parts)
-    origin = {"key": "-".join(parts), "scope": "run"}
-    return BatchKey(hash_idempotency_key(key, name=name), origin, item_base)
+    return BatchKey(hash_idempotency_key(key, name=name), idempotency_key_options(key), item_base)
 
 
 def _ttl(name: str, value: str | timedelta | None) -> str | None:

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from trigger._validation import check_number, path_segment
-from trigger._wire.queues import MAX_CONCURRENCY_LIMIT
-from trigger._wire.tasks import check_duration, trigger_options_to_wire
+from trigger._wire.queues import concurrency_limit
+from trigger._wire.tasks import check_duration, concurrency_key_text
 
 __all__ = [
     "MAX_CONCURRENCY_KEY_LENGTH",
@@ -15,7 +15,6 @@ __all__ = [
     "key_query",
     "limit_path",
     "override_body",
-    "reset_body",
 ]
 
 MAX_CONCURRENCY_KEY_LENGTH = 128
@@ -35,8 +34,7 @@ def limit_path(name: str, suffix: str = "") -> str:
 
 def check_concurrency_key(value: str | int) -> str:
     """A concurrency key as text: 1-128 characters; a number goes out as its text."""
-    # The same coercion as a trigger's concurrency key (numbers written as JavaScript does).
-    key: str = trigger_options_to_wire({"concurrency_key": value}, name="")["concurrencyKey"]
+    key = concurrency_key_text("concurrency_key", value)
     if len(key) > MAX_CONCURRENCY_KEY_LENGTH:
         raise ValueError(f"concurrency_key must be at most {MAX_CONCURRENCY_KEY_LENGTH} characters")
     return key
@@ -45,11 +43,6 @@ def check_concurrency_key(value: str | int) -> str:
 def key_query(key: str | int | None) -> dict[str, str]:
     """``?concurrencyKey=`` of a per-key retrieve; empty without a key."""
     return {} if key is None else {"concurrencyKey": check_concurrency_key(key)}
-
-
-def _bound(name: str, value: int) -> int:
-    check_number(name, value, minimum=0, maximum=MAX_CONCURRENCY_LIMIT, integer=True)
-    return value
 
 
 def _ttl(value: str | int | timedelta) -> str | int:
@@ -80,7 +73,7 @@ def override_body(
             raise ValueError("total is not per key: leave it out when passing concurrency_key")
         body: dict[str, Any] = {
             "concurrencyKey": check_concurrency_key(concurrency_key),
-            "perKey": _bound("per_key", per_key),
+            "perKey": concurrency_limit(per_key, name="per_key"),
         }
         if ttl is not None:
             body["ttl"] = _ttl(ttl)
@@ -91,12 +84,7 @@ def override_body(
         raise ValueError("pass per_key, total or both")
     body = {}
     if per_key is not None:
-        body["perKey"] = _bound("per_key", per_key)
+        body["perKey"] = concurrency_limit(per_key, name="per_key")
     if total is not None:
-        body["total"] = _bound("total", total)
+        body["total"] = concurrency_limit(total, name="total")
     return body
-
-
-def reset_body(key: str | int | None) -> dict[str, str]:
-    """Body of a reset: ``{}`` for the limit's own override, else that key's."""
-    return {} if key is None else {"concurrencyKey": check_concurrency_key(key)}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -265,12 +265,22 @@ RETRY_KEY_TTL = "24h"
 It only has to outlive the retries of one call (a few minutes with the default policy);
 the key is unique to the call, so holding it longer keeps nothing else from running."""
 
-_MAX_KEY_LENGTH = 2048  # the server refuses longer idempotency keys
+MAX_KEY_LENGTH = 2048
+"""The longest idempotency key the server takes (it refuses longer ones)."""
+
+
+def check_raw_idempotency_key(name: str, value: str) -> str:
+    """A key sent as given (replays, waitpoint tokens: not hashed): a string of at most
+    `MAX_KEY_LENGTH` characters."""
+    check_str(name, value)
+    if len(value) > MAX_KEY_LENGTH:
+        raise ValueError(f"{name} must be at most {MAX_KEY_LENGTH} characters")
+    return value
 
 
 def _retry_key(request_key: str) -> str:
     key = RETRY_KEY_PREFIX + request_key
-    if len(key) > _MAX_KEY_LENGTH - 8:  # room for a batch item's "-<index>"
+    if len(key) > MAX_KEY_LENGTH - 8:  # room for a batch item's "-<index>"
         key = RETRY_KEY_PREFIX + hashlib.sha256(request_key.encode("utf-8")).hexdigest()
     return key
 
@@ -295,8 +305,6 @@ def retry_guard(
         and the caller named no request idempotency key: nothing is retried then, so
         nothing needs deduplicating.
     """
-    if request_options is not None and not isinstance(request_options, Mapping):
-        return request_options, None  # refused, with its name, by the request pipeline
     explicit = request_options is not None and "idempotency_key" in request_options
     attempts = retry.merged(request_options).max_attempts
     if not explicit and isinstance(attempts, int) and attempts <= 1:

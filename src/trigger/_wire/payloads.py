@@ -49,6 +49,7 @@ from typing import Any
 
 import msgspec
 
+from trigger._models import ENCODER
 from trigger._validation import iso_datetime
 
 __all__ = [
@@ -77,7 +78,6 @@ well before Python's recursion limit; superjson itself stops near 1,000 levels).
 _MAX_SAFE_INTEGER = 2**53 - 1
 # superjson refuses these keys (prototype pollution on the JavaScript side).
 _FORBIDDEN_KEYS = frozenset({"__proto__", "constructor", "prototype"})
-_ENCODER = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True)
@@ -356,12 +356,12 @@ def encode_payload(payload: Any) -> EncodedPayload:
         plain = False  # the walker reports it properly
     if plain:
         # Only builtins that JSON carries as they are: no copy, no annotations needed.
-        data = _ENCODER.encode(payload)
+        data = ENCODER.encode(payload)
         return EncodedPayload(value=payload, payload_type=JSON_TYPE, size=len(data), data=data)
     walker = _Walker()
     json_value, tree = _walk(walker, payload, "payload")
     if tree is None:
-        data = _ENCODER.encode(json_value)
+        data = ENCODER.encode(json_value)
         return EncodedPayload(value=json_value, payload_type=JSON_TYPE, size=len(data), data=data)
     if walker.forbidden_key is not None:
         raise ValueError(
@@ -370,7 +370,7 @@ def encode_payload(payload: Any) -> EncodedPayload:
         )
     # No "v": superjson 2.2.1, which the official client bundles, writes none.
     document = {"json": json_value, "meta": {"values": tree}}
-    data = _ENCODER.encode(document)
+    data = ENCODER.encode(document)
     return EncodedPayload(
         value=data.decode("utf-8"), payload_type=SUPERJSON_TYPE, size=len(data), data=data
     )
@@ -412,6 +412,14 @@ def encode_json_value(name: str, value: object) -> Any:
     """Check any value sent as plain JSON (``JSON.stringify`` in the official client) and
     return it as JSON values: the rules and conversions of `encode_metadata`, for a value of
     any JSON type (a waitpoint token's completion data, for one)."""
+    try:
+        plain = _is_plain_json(value)
+    except RecursionError:
+        plain = False  # the walker reports it properly
+    if plain:
+        # Only builtins JSON carries as they are (the common case): what the walker would
+        # return, without walking. A dict is copied, as the walker's result is new.
+        return dict(value) if type(value) is dict else value
     json_value, _ = _walk(_Walker(metadata=True), value, name)
     return json_value
 

@@ -69,9 +69,9 @@ def _queue_segment(name: str, value: object) -> str:
     return path_segment(name, text)
 
 
-def concurrency_limit(value: int) -> int:
+def concurrency_limit(value: int, *, name: str = "limit") -> int:
     """A concurrency limit override: an int from 0 to 100000."""
-    check_number("limit", value, minimum=0, maximum=MAX_CONCURRENCY_LIMIT, integer=True)
+    check_number(name, value, minimum=0, maximum=MAX_CONCURRENCY_LIMIT, integer=True)
     return value
 
 

@@ -17,6 +17,7 @@ from trigger._validation import (
     iso_datetime,
     path_segment,
 )
+from trigger._wire.idempotency import check_raw_idempotency_key
 from trigger._wire.payloads import encode_metadata, encode_payload
 from trigger._wire.tasks import MachinePreset, trigger_options_to_wire
 
@@ -225,9 +226,6 @@ def _operations(
     return result
 
 
-_MAX_IDEMPOTENCY_KEY_LENGTH = 2048
-
-
 def replay_body(
     *,
     payload: Any,
@@ -276,12 +274,7 @@ def replay_body(
     if version is not None:
         shared["version"] = check_str("version", version)
     if idempotency_key is not None:
-        check_str("idempotency_key", idempotency_key)
-        if len(idempotency_key) > _MAX_IDEMPOTENCY_KEY_LENGTH:
-            raise ValueError(
-                f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY_LENGTH} characters"
-            )
-        shared["idempotencyKey"] = idempotency_key
+        shared["idempotencyKey"] = check_raw_idempotency_key("idempotency_key", idempotency_key)
     encoded = None if payload is None else encode_payload(payload)
     if encoded is None and not shared:
         return None

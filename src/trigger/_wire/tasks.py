@@ -239,6 +239,17 @@ def _debounce(name: str, value: object) -> dict[str, Any]:
     return wire
 
 
+def concurrency_key_text(name: str, value: object) -> str:
+    """A concurrency key as sent: a non-empty string, or a number written as JavaScript
+    writes it (the official client accepts both)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = check_number(name, value)
+        if not math.isfinite(number):
+            raise ValueError(f"{name} must be finite")
+        value = str(int(number)) if float(number).is_integer() else repr(number)
+    return check_str(name, value)
+
+
 def trigger_options_to_wire(
     options: Mapping[str, Any], *, name: str = "options", batch_item: bool = False
 ) -> dict[str, Any]:
@@ -279,14 +290,9 @@ def trigger_options_to_wire(
     if "queue" in given:
         wire["queue"] = _queue(label("queue"), given["queue"], batch_item=batch_item)
     if "concurrency_key" in given:
-        concurrency_key = given["concurrency_key"]
-        if isinstance(concurrency_key, (int, float)) and not isinstance(concurrency_key, bool):
-            # A number is accepted and sent as text, as the official client does (JS formatting).
-            number = check_number(label("concurrency_key"), concurrency_key)
-            if not math.isfinite(number):
-                raise ValueError(f"{label('concurrency_key')} must be finite")
-            concurrency_key = str(int(number)) if float(number).is_integer() else repr(number)
-        wire["concurrencyKey"] = check_str(label("concurrency_key"), concurrency_key)
+        wire["concurrencyKey"] = concurrency_key_text(
+            label("concurrency_key"), given["concurrency_key"]
+        )
     if "idempotency_key" in given:
         key = given["idempotency_key"]
         wire["idempotencyKey"] = hash_idempotency_key(key, name=label("idempotency_key"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -19,7 +19,7 @@ from trigger._validation import (
     iso_datetime,
     path_segment,
 )
-from trigger._wire.idempotency import check_idempotency_key_ttl
+from trigger._wire.idempotency import check_idempotency_key_ttl, check_raw_idempotency_key
 from trigger._wire.payloads import encode_json_value
 from trigger._wire.runs import page_query
 from trigger.types.wait import WAITPOINT_TOKEN_STATUSES
@@ -35,7 +35,6 @@ __all__ = [
 
 _MAX_TAGS = 10
 _MAX_TAG_LENGTH = 128
-_MAX_IDEMPOTENCY_KEY_LENGTH = 2048
 _MAX_CREATE_BODY = 10 * 1024
 _TOKENS = "/api/v1/waitpoints/tokens"
 _CALLBACK = re.compile(r"/api/v1/waitpoints/tokens/(?P<id>[^/]+)/callback/(?P<hash>[^/]+)\Z")
@@ -61,16 +60,12 @@ def create_token_body(
     *,
     timeout: str | datetime | None,
     idempotency_key: str | None,
-    idempotency_key_ttl: str | None,
+    idempotency_key_ttl: str | timedelta | None,
     tags: str | Sequence[str] | None,
 ) -> dict[str, Any]:
     """Body of a token creation; ``{}`` when no option is given (the endpoint wants a body)."""
     if idempotency_key is not None:
-        check_str("idempotency_key", idempotency_key)
-        if len(idempotency_key) > _MAX_IDEMPOTENCY_KEY_LENGTH:
-            raise ValueError(
-                f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY_LENGTH} characters"
-            )
+        check_raw_idempotency_key("idempotency_key", idempotency_key)
     body = compact(
         {
             "idempotencyKey": idempotency_key,

@@ -213,7 +213,7 @@ class AsyncConcurrencyLimits:
             concurrency_key: Clear only this key's override.
             request_options: Per-call retry, timeout and header overrides.
         """
-        body = wire.reset_body(concurrency_key)
+        body = wire.key_query(concurrency_key)
         path = wire.limit_path(name, "/reset")
         if concurrency_key is None:
             return await self._client._request(

@@ -214,7 +214,7 @@ class ConcurrencyLimits:
             concurrency_key: Clear only this key's override.
             request_options: Per-call retry, timeout and header overrides.
         """
-        body = wire.reset_body(concurrency_key)
+        body = wire.key_query(concurrency_key)
         path = wire.limit_path(name, "/reset")
         if concurrency_key is None:
             return self._client._request(

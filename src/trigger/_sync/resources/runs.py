@@ -13,8 +13,6 @@ import msgspec
 
 from trigger import _retry
 from trigger._exceptions import (
-    APIConnectionError,
-    APIStatusError,
     NotFoundError,
     PollTimeoutError,
 )
@@ -191,18 +189,28 @@ class Runs:
             request_options: Per-call retry, timeout and header overrides.
         """
         check_bool("download_offloaded", download_offloaded)
-        path = f"/api/v3/runs/{path_segment('run_id', run_id)}"
-        run = self._client._request("GET", path, parse=decoder(Run).decode, options=request_options)
+        run = self._get(run_id, request_options)
         # (A with_raw_response call gets the APIResponse here: it is returned untouched.)
         if download_offloaded and isinstance(run, Run):
-            changes: dict[str, Any] = {}
-            if run.payload is None and run.payload_presigned_url:
-                changes["payload"] = self._download(run.payload_presigned_url, request_options)
-            if run.output is None and run.output_presigned_url:
-                changes["output"] = self._download(run.output_presigned_url, request_options)
-            if changes:
-                run = msgspec.structs.replace(run, **changes)
+            run = self._with_offloaded(run, request_options, payload=True)
         return run
+
+    def _get(
+        self, run_id: str, options: RequestOptions | None, *, final_statuses: tuple[int, ...] = ()
+    ) -> Run:
+        path = f"/api/v3/runs/{path_segment('run_id', run_id)}"
+        return self._client._request(
+            "GET", path, parse=decoder(Run).decode, options=options, final_statuses=final_statuses
+        )
+
+    def _with_offloaded(self, run: Run, options: RequestOptions | None, *, payload: bool) -> Run:
+        """``run`` with its offloaded output (and, with ``payload``, payload) downloaded."""
+        changes: dict[str, Any] = {}
+        if payload and run.payload is None and run.payload_presigned_url:
+            changes["payload"] = self._download(run.payload_presigned_url, options)
+        if run.output is None and run.output_presigned_url:
+            changes["output"] = self._download(run.output_presigned_url, options)
+        return msgspec.structs.replace(run, **changes) if changes else run
 
     def _download(self, url: str, options: RequestOptions | None) -> Any:
         # Decoded by content type, into the shape the API gives inline values.
@@ -476,25 +484,22 @@ class Runs:
             )
         except NotFoundError:
             pass
-        # One attempt first: a 404 now means an unknown run or one too new to be visible, both
-        # without a result, and the retries the server asks for on it would only delay that.
-        single = RequestOptions(**(request_options or {}))
-        single["max_attempts"] = 1
+        return self._result_from_retrieve(run_id, request_options)
+
+    def _result_from_retrieve(
+        self, run_id: str, options: RequestOptions | None
+    ) -> TaskRunExecutionResult | None:
+        """The result of a final run built from the run itself; ``None`` if unfinished."""
+        # A 404 of the run means an unknown run or one too new to be visible, both without a
+        # result: the retries the server asks for on it would only delay that answer.
         try:
-            run = self.retrieve(run_id, request_options=single)
+            run = self._get(run_id, options, final_statuses=(404,))
         except NotFoundError:
             return None
-        except (APIConnectionError, APIStatusError) as exc:
-            if isinstance(exc, APIStatusError) and not _retry.is_retryable(
-                exc.status, exc.response.headers
-            ):
-                raise
-            # A transient failure: now with the whole retry policy.
-            try:
-                run = self.retrieve(run_id, request_options=request_options)
-            except NotFoundError:
-                return None
-        return _result_from_run(run) if run.is_final else None
+        if not run.is_final:
+            return None
+        # Only the output goes into the result: an offloaded payload is not downloaded.
+        return _result_from_run(self._with_offloaded(run, options, payload=False))
 
     def poll(
         self,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -57,7 +57,7 @@ class Wait:
         *,
         timeout: str | datetime | None = None,
         idempotency_key: str | None = None,
-        idempotency_key_ttl: str | None = None,
+        idempotency_key_ttl: str | timedelta | None = None,
         tags: str | Sequence[str] | None = None,
         request_options: RequestOptions | None = None,
     ) -> CreatedWaitpointToken:
