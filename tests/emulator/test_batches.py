@@ -572,6 +572,23 @@ def test_v2_batch_completes_when_its_runs_finish(
     assert "processingCompletedAt" not in body
 
 
+def test_v2_batch_lists_no_results_even_for_canceled_runs(
+    trigger_client: trigger.Client, http: httpx.Client
+) -> None:
+    # Measured on the real server: v2 and v3 batches answer an empty list; only v1 lists
+    # the canceled runs it created.
+    created = http.post(
+        "/api/v2/tasks/batch", json={"items": [{"task": "later", "options": {"delay": "1h"}}]}
+    ).json()
+    run_id = http.get(f"/api/v1/batches/{created['id']}").json()["runs"][0]
+    trigger_client.runs.cancel(run_id)
+    assert trigger_client.runs.retrieve(run_id).status == "CANCELED"
+    assert http.get(f"/api/v1/batches/{created['id']}/results").json() == {
+        "id": created["id"],
+        "items": [],
+    }
+
+
 def test_v1_batch_through_the_sdk(trigger_client: trigger.Client) -> None:
     result = trigger_client.batch.trigger_v1(
         [{"task": "one", "payload": 1}, {"task": "two", "payload": 2}]

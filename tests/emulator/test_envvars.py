@@ -88,6 +88,16 @@ def test_error_bodies(trigger_emulator: Emulator, http: httpx.Client) -> None:
          {"error": "Invalid project ref for this API key. Make sure you are using an API key "
                    "associated with that project."}),
         ("POST", f"{base}/dev/import", {"vars": {}}, None, 400, {"error": "Invalid body"}),
+        # ``source`` is a user or an integration (measured on the real server).
+        ("POST", f"{base}/dev/import", {"variables": {"A": "1"}, "source": "cli"}, None, 400,
+         {"error": "Invalid body"}),
+        ("POST", f"{base}/dev/import", {"variables": {"A": "1"}, "source": {"type": "bot"}},
+         None, 400, {"error": "Invalid body"}),
+        ("POST", f"{base}/dev/import", {"variables": {"A": "1"}, "source": {"type": "user"}},
+         None, 400, {"error": "Invalid body"}),
+        ("POST", f"{base}/dev/import",
+         {"variables": {"A": "1"}, "source": {"type": "integration", "integration": "vercel"}},
+         None, 200, {"success": True}),
         ("GET", f"{base}/bogus", None, pat, 404, {"error": "Environment not found"}),
         ("GET", "/api/v1/projects/proj_x/envvars/dev", None, pat, 404,
          {"error": "Project not found"}),

@@ -148,6 +148,37 @@ def test_session_bodies(trigger_client: trigger.Client, http: httpx.Client) -> N
     )
 
 
+def test_session_pages_walking_back_are_newest_first(http: httpx.Client) -> None:
+    # Measured on the real server: a page[before] page lists newest first, like a forward one.
+    for n in range(5):
+        created = http.post(
+            "/api/v1/sessions",
+            json={"type": "chat", "taskIdentifier": "agent", "triggerConfig": {"basePayload": {}},
+                  "externalId": f"chat-{n}"},
+        )  # fmt: skip
+        assert created.status_code == 201
+    first = http.get("/api/v1/sessions", params={"page[size]": 2}).json()
+    second = http.get(
+        "/api/v1/sessions", params={"page[size]": 2, "page[after]": first["pagination"]["next"]}
+    ).json()
+    assert [s["externalId"] for s in first["data"]] == ["chat-4", "chat-3"]
+    assert [s["externalId"] for s in second["data"]] == ["chat-2", "chat-1"]
+    back = http.get(
+        "/api/v1/sessions",
+        params={"page[size]": 2, "page[before]": second["pagination"]["previous"]},
+    ).json()
+    assert [s["externalId"] for s in back["data"]] == ["chat-4", "chat-3"]
+    # The way back from the oldest page: fewer items than a page, so no ``next``.
+    last = http.get(
+        "/api/v1/sessions", params={"page[size]": 3, "page[before]": second["pagination"]["next"]}
+    ).json()
+    assert [s["externalId"] for s in last["data"]] == ["chat-4", "chat-3", "chat-2"]
+    short = http.get(
+        "/api/v1/sessions", params={"page[size]": 5, "page[before]": second["pagination"]["next"]}
+    ).json()
+    assert len(short["data"]) == 3 and "next" not in short["pagination"]
+
+
 def test_queries(trigger_emulator: Emulator, trigger_client: trigger.Client) -> None:
     _fail_twice(trigger_emulator, trigger_client)
     counted = trigger_client.query.execute("SELECT count() FROM runs")

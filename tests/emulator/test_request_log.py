@@ -45,3 +45,20 @@ def test_a_body_too_deep_to_parse_is_answered_and_recorded_as_text(
     assert answer.status_code < 500
     [logged] = trigger_emulator.requests()
     assert logged["body"] == deep
+
+
+def test_bodies_are_parsed_when_read_ndjson_as_a_list(
+    trigger_emulator: Emulator, trigger_client: trigger.Client
+) -> None:
+    trigger_client.batch.trigger([{"task": "fan-out", "payload": {"n": n}} for n in range(3)])
+    created, streamed = trigger_emulator.requests("/api/v3/batches", method="post")
+    assert created["path"] == "/api/v3/batches" and created["body"]["runCount"] == 3
+    assert streamed["path"].endswith("/items")
+    assert [item["payload"] for item in streamed["body"]] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [item["index"] for item in streamed["body"]] == [0, 1, 2]
+    # The control endpoint filters the same way.
+    listed = httpx.get(
+        f"{trigger_emulator.url}/_emulator/requests",
+        params={"path": "/api/v3/batches", "method": "get"},
+    ).json()
+    assert listed == {"requests": []}

@@ -4,6 +4,7 @@ reschedule, tags, metadata, handlers, retries and idempotency."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -340,3 +341,25 @@ def test_raw_answers_carry_the_jwt_headers(trigger_emulator: Emulator) -> None:
     scopes = f'["read:runs:{run_id}","write:inputStreams:{run_id}"]'
     assert claims == f'{{"sub":"{env_id}","pub":true,"scopes":{scopes}}}'
     assert response.headers["x-trigger-jwt"].count(".") == 2
+
+
+def test_a_sync_handler_sees_its_run_canceled(
+    trigger_emulator: Emulator, trigger_client: trigger.Client
+) -> None:
+    started, saw_cancel = threading.Event(), threading.Event()
+
+    @trigger_emulator.task("long-job")
+    def long_job(payload: object, ctx: TaskContext) -> None:
+        started.set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if ctx.is_canceled:
+                saw_cancel.set()
+                return
+            time.sleep(0.01)
+
+    handle = trigger_client.tasks.trigger("long-job")
+    assert started.wait(5)
+    trigger_client.runs.cancel(handle.id)
+    assert saw_cancel.wait(5)
+    assert trigger_client.runs.retrieve(handle.id).status == "CANCELED"

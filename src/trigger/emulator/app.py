@@ -94,25 +94,6 @@ def _redacted_auth(value: str) -> str:
     return "Bearer ***" if token else ""
 
 
-def _body_for_log(body: bytes, content_type: str) -> Any:
-    if not body:
-        return None
-    text = body.decode("utf-8", "replace")
-    if "ndjson" in content_type:
-        lines: list[Any] = []
-        for line in text.splitlines():
-            if line.strip():
-                try:
-                    lines.append(json.loads(line))
-                except (ValueError, RecursionError):  # too deep for json: kept as text
-                    lines.append(line)
-        return lines
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):  # too deep for json: kept as text
-        return text
-
-
 class EmulatorMiddleware:
     """Missing-credential 401s, CORS preflights, request recording, JSON 500s."""
 
@@ -250,10 +231,11 @@ class EmulatorMiddleware:
                 "path": scope["path"],
                 "query": query,
                 "headers": logged,
-                "body": _body_for_log(body, headers.get("content-type", "")),
                 "status": status,
                 "durationMs": round((time.perf_counter() - started) * 1000, 3),
-            }
+            },
+            body,
+            headers.get("content-type", ""),
         )
 
 

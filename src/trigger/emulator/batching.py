@@ -157,14 +157,14 @@ def step(state: EmulatorState, now: int) -> int | None:
     """
     batches = BatchStore(state.store)
     more = False
-    for batch in batches.open_batches():
+    for batch in batches.actionable():
         if batch.status == "PROCESSING":
             more = _process_chunk(state, batches, batch) or more
-        elif engine.awaits_runs(batch) and batches.unfinished_runs(batch.friendly_id) == 0:
-            with state.store.transaction() as conn:
-                current = batches.get_by_id(batch.id)
-                if current is not None:
-                    batches.update(conn, engine.complete(current, now))
+            continue
+        with state.store.transaction() as conn:
+            current = batches.get_by_id(batch.id)
+            if current is not None:
+                batches.update(conn, engine.complete(current, now))
     if more:
         state.runtime.wake()
     return None

@@ -24,11 +24,10 @@ from trigger.emulator.engine import runs as run_engine
 from trigger.emulator.engine.bulk_actions import CHUNK_SIZE, BulkActionState, BulkSelection
 from trigger.emulator.engine.runs import RunState
 from trigger.emulator.project import Environment
-from trigger.emulator.routes.runs import replay_body
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import ListQuery, encode_cursor
 from trigger.emulator.store_bulk_actions import BulkActionStore
-from trigger.emulator.triggering import TriggerError, trigger_run
+from trigger.emulator.triggering import TriggerError, replay_body, trigger_run
 
 __all__ = ["count_selected", "step"]
 

@@ -113,6 +113,21 @@ class TaskRegistry:
         with self._lock:
             return self._tasks.get(task_id)
 
+    def declared_limit(self, queue: str) -> int | None:
+        """The concurrency limit a registered task declares for a queue (``None``: none).
+
+        ``task/<id>`` is the task's own queue; any other name a custom queue of some task.
+        """
+        with self._lock:
+            if queue.startswith("task/"):
+                spec = self._tasks.get(queue[5:])
+                if spec is not None and spec.queue is None:
+                    return spec.concurrency_limit
+            for spec in self._tasks.values():
+                if spec.queue == queue and spec.concurrency_limit is not None:
+                    return spec.concurrency_limit
+            return None
+
     def declare(self, task_id: str, *, scheduled: bool) -> None:
         """Declare a task without a handler (a task a worker elsewhere would run)."""
         with self._lock:

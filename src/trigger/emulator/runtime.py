@@ -196,29 +196,38 @@ class Runtime:
         now = self.clock.now_ms()
         launches: list[RunState] = []
         stop: list[str] = []
-        with self.store.transaction() as conn:
-            for run in self.store.due_runs(now):
-                timer = engine.fire_timer(run, now)
-                if timer.kind == "none":
-                    continue
-                if timer.kind == "retry_due":
-                    started = engine.start_attempt(run, now)
-                    self.store.update_run(conn, started, run)
-                    launches.append(started)
-                    continue
-                self.store.update_run(conn, timer.run, run)
-                if timer.kind == "timed_out":
-                    stop.append(run.id)
-            launches.extend(self._dequeue(conn, now))
+        # Read first and write only when there is work: an idle step opens no transaction.
+        # The store's lock, held throughout, keeps what was read current for the writes.
+        with self.store.lock:
+            next_due = self.store.next_due()
+            due = self.store.due_runs(now) if next_due is not None and next_due <= now else []
+            queued = self.store.queued_queues()
+            if due or queued:
+                with self.store.transaction() as conn:
+                    for run in due:
+                        timer = engine.fire_timer(run, now)
+                        if timer.kind == "none":
+                            continue
+                        if timer.kind == "retry_due":
+                            started = engine.start_attempt(run, now)
+                            self.store.update_run(conn, started, run)
+                            launches.append(started)
+                            continue
+                        self.store.update_run(conn, timer.run, run)
+                        if timer.kind == "timed_out":
+                            stop.append(run.id)
+                    if due:  # a fired delay queues its run: look again
+                        queued = self.store.queued_queues()
+                    launches.extend(self._dequeue(conn, now, queued))
+                next_due = self.store.next_due()
         for run_id in stop:
             self._cancel_task(run_id)
         for run in launches:
             self._launch(run)
-        next_due = self.store.next_due()
         for hook in self._step_hooks:
-            due = hook(now)
-            if due is not None and (next_due is None or due < next_due):
-                next_due = due
+            hook_due = hook(now)
+            if hook_due is not None and (next_due is None or hook_due < next_due):
+                next_due = hook_due
         return next_due
 
     def add_step_hook(self, hook: Callable[[int], int | None]) -> None:
@@ -226,25 +235,9 @@ class Runtime:
         time (Unix ms) or ``None``, and may `wake` the runtime to be called again at once."""
         self._step_hooks.append(hook)
 
-    def declared_limit(self, name: str) -> int | None:
-        """The concurrency limit a registered task declares for a queue (``None``: none)."""
-        return self._declared_limit(name)
-
-    def _declared_limit(self, name: str) -> int | None:
-        """The concurrency limit a registered task declares for a queue."""
-        if name.startswith("task/"):
-            spec = self.registry.get(name[5:])
-            if spec is not None and spec.queue is None:
-                return spec.concurrency_limit
-        for task_id in self.registry.ids():
-            spec = self.registry.get(task_id)
-            if spec is not None and spec.queue == name and spec.concurrency_limit is not None:
-                return spec.concurrency_limit
-        return None
-
     def _queue_state(self, env_id: str, name: str) -> dispatch.QueueState:
         row = self.store.get_queue(env_id, name)
-        declared = self._declared_limit(name)
+        declared = self.registry.declared_limit(name)
         if row is None:
             return dispatch.QueueState(name=name, concurrency_limit=declared)
         return dispatch.QueueState(
@@ -256,8 +249,7 @@ class Runtime:
             paused=row.paused,
         )
 
-    def _dequeue(self, conn: Any, now: int) -> list[RunState]:
-        queued = self.store.queued_queues()
+    def _dequeue(self, conn: Any, now: int, queued: list[tuple[str, str]]) -> list[RunState]:
         if not queued:
             return []
         executing = self.store.executing_counts()
@@ -404,11 +396,6 @@ class Runtime:
             return
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(lambda: [t.cancel() for t in list(self._tasks.values())])
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until no handler runs; whether that happened within ``timeout`` seconds."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     # -- RunAccess (for TaskContext) --------------------------------------------------------
 

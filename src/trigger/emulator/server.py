@@ -449,12 +449,7 @@ class Emulator:
         Each is ``{"method", "path", "query", "headers", "body", "status", "at", ...}``;
         JSON bodies are parsed, NDJSON bodies are lists, keys are redacted.
         """
-        return [
-            item
-            for item in self._state.requests.items()
-            if (path is None or item["path"].startswith(path))
-            and (method is None or item["method"] == method.upper())
-        ]
+        return self._state.requests.items(path, method)
 
     def run(self, run_id: str, env: str = "dev") -> dict[str, Any] | None:
         """A run as ``GET /api/v3/runs/{id}`` shows it (current statuses), or ``None``."""

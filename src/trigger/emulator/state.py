@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 import threading
 from typing import Any
 
@@ -17,27 +18,58 @@ from trigger.emulator.store import Store
 __all__ = ["EmulatorState", "RequestLog"]
 
 
+def _parsed_body(body: bytes, content_type: str) -> Any:
+    """A recorded body as a test reads it: JSON parsed, NDJSON a list, else text."""
+    if not body:
+        return None
+    text = body.decode("utf-8", "replace")
+    if "ndjson" in content_type:
+        lines: list[Any] = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    lines.append(json.loads(line))
+                except (ValueError, RecursionError):  # too deep for json: kept as text
+                    lines.append(line)
+        return lines
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # too deep for json: kept as text
+        return text
+
+
 class RequestLog:
     """The requests the emulator received (newest last), for tests to assert on.
 
     Credentials are never kept: the ``authorization`` header is recorded as its kind only.
+    Bodies are kept as received and parsed when read, off the answer's path.
     """
 
     def __init__(self, maxlen: int = 10_000) -> None:
-        self._items: collections.deque[dict[str, Any]] = collections.deque(maxlen=maxlen)
+        self._items: collections.deque[tuple[dict[str, Any], bytes, str]] = collections.deque(
+            maxlen=maxlen
+        )
         self._lock = threading.Lock()
         self._seq = 0
 
-    def add(self, entry: dict[str, Any]) -> None:
-        """Record one request."""
+    def add(self, entry: dict[str, Any], body: bytes = b"", content_type: str = "") -> None:
+        """Record one request: its fields, and its body with the content type it came with."""
         with self._lock:
             self._seq += 1
-            self._items.append({"seq": self._seq, **entry})
+            self._items.append(({"seq": self._seq, **entry}, body, content_type))
 
-    def items(self) -> list[dict[str, Any]]:
-        """Every recorded request, oldest first."""
+    def items(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        """The recorded requests, oldest first, optionally by path prefix and method, each
+        with its ``body`` parsed."""
+        wanted = method.upper() if method is not None else None
         with self._lock:
-            return list(self._items)
+            chosen = [
+                item
+                for item in self._items
+                if (path is None or item[0]["path"].startswith(path))
+                and (wanted is None or item[0]["method"] == wanted)
+            ]
+        return [{**entry, "body": _parsed_body(body, kind)} for entry, body, kind in chosen]
 
     def clear(self) -> None:
         """Forget every request."""

@@ -412,15 +412,6 @@ class Store:
             ).fetchall()
         return [_RUN_DECODER.decode(row[0]) for row in rows]
 
-    def count_queued(self, env_id: str, queue: str) -> int:
-        """How many runs wait in a queue."""
-        with self.lock:
-            row = self._conn.execute(
-                "SELECT COUNT(*) FROM runs WHERE status = 'PENDING' AND env_id = ? AND queue = ?",
-                (env_id, queue),
-            ).fetchone()
-        return int(row[0])
-
     def executing_counts(self) -> dict[tuple[str, str], int]:
         """Executing runs per ``(env_id, queue)``."""
         with self.lock:
@@ -440,11 +431,6 @@ class Store:
         with self.lock:
             rows = self._conn.execute(sql, args).fetchall()
         return [_RUN_DECODER.decode(row[0]) for row in rows]
-
-    def count_runs(self) -> int:
-        """How many runs are stored."""
-        with self.lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
     # -- queues -----------------------------------------------------------------------------
 
@@ -485,12 +471,6 @@ class Store:
                 1 if queue.paused else 0,
             ),
         )
-
-    def all_queues(self) -> list[QueueRow]:
-        """Every stored queue."""
-        with self.lock:
-            names = self._conn.execute("SELECT env_id, name FROM queues").fetchall()
-        return [q for q in (self.get_queue(env, name) for env, name in names) if q is not None]
 
     # -- reset ------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ stream lands in ``batch_items`` (one row per index, so a re-sent index is a no-o
 runtime turns the items into runs; each chunk of runs and the marks on its items commit
 together, so a restart neither loses nor repeats an item. Hot paths are index lookups: a
 batch by id, by (env, idempotency key), the batches the runtime still has work for
-(``open``), and the unfinished runs of a batch (``runs (batch_id, status)``).
+(``open``), and the unfinished runs of the batches waiting on them
+(``runs (batch_id, status)``).
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ class BatchStore:
             row = conn.execute(sql, args).fetchone()
         return _DECODER.decode(row[0]) if row else None
 
+    def _many(self, sql: str, args: Sequence[object]) -> list[BatchState]:
+        with self.store.reading() as conn:
+            rows = conn.execute(sql, args).fetchall()
+        return [_DECODER.decode(row[0]) for row in rows]
+
     def get(self, env_id: str, friendly_id: str) -> BatchState | None:
         """A batch of an environment by its ``batch_…`` id."""
         return self._one(
@@ -122,23 +128,20 @@ class BatchStore:
             "SELECT data FROM batches WHERE env_id = ? AND idempotency_key = ?", (env_id, key)
         )
 
-    def open_batches(self, limit: int = 100) -> list[BatchState]:
-        """Batches the runtime has work for: items to process, or runs to watch."""
-        with self.store.reading() as conn:
-            rows = conn.execute(
-                "SELECT data FROM batches WHERE open != 0 ORDER BY open, seq LIMIT ?", (limit,)
-            ).fetchall()
-        return [_DECODER.decode(row[0]) for row in rows]
+    def actionable(self, limit: int = 100) -> list[BatchState]:
+        """Batches the runtime has work for now, in one query: first those waiting on their
+        runs whose runs are all final (to complete), then those with items to process.
 
-    def unfinished_runs(self, batch_friendly_id: str) -> int:
-        """How many runs of a batch are not final yet."""
+        The ``batches_open`` index finds the open batches (``open != 0`` is its condition)
+        and ``runs (batch_id, status)`` answers each waiting batch's check.
+        """
         placeholders = ",".join("?" * len(_FINAL))
-        with self.store.reading() as conn:
-            row = conn.execute(
-                f"SELECT COUNT(*) FROM runs WHERE batch_id = ? AND status NOT IN ({placeholders})",
-                (batch_friendly_id, *_FINAL),
-            ).fetchone()
-        return int(row[0])
+        return self._many(
+            "SELECT data FROM batches b WHERE b.open != 0 AND (b.open = ? OR NOT EXISTS "
+            "(SELECT 1 FROM runs r WHERE r.batch_id = b.friendly_id "
+            f"AND r.status NOT IN ({placeholders}))) ORDER BY b.open DESC, b.seq LIMIT ?",
+            (_PROCESSING, *_FINAL, limit),
+        )
 
     # -- streamed items ---------------------------------------------------------------------
 

@@ -89,7 +89,13 @@ class BulkActionStore:
 
     def pending(self) -> list[BulkActionState]:
         """Every pending bulk action (the runtime's work)."""
-        return self._many("SELECT data FROM bulk_actions WHERE status = 'PENDING' ORDER BY seq", ())
+        # Without the hint SQLite scans the whole table (finished actions too) at every step;
+        # the partial index holds only the pending ones.
+        return self._many(
+            "SELECT data FROM bulk_actions INDEXED BY bulk_actions_pending "
+            "WHERE status = 'PENDING' ORDER BY seq",
+            (),
+        )
 
     def count_live_replays(self, env_id: str, since: int) -> int:
         """Pending replays of an environment that made progress at or after ``since``."""

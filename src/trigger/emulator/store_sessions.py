@@ -92,7 +92,6 @@ class SessionStore:
         self,
         env_id: str,
         *,
-        size: int,
         cursor: str | None,
         backward: bool,
         types: Sequence[str] | None,
@@ -100,8 +99,9 @@ class SessionStore:
         external_id: str | None,
         created_from: int | None,
         created_to: int | None,
-    ) -> tuple[list[tuple[SessionRow, int]], bool]:
-        """A page newest first (oldest first walking back): ``([(row, seq)], has_more)``."""
+    ) -> list[tuple[SessionRow, int]]:
+        """Every matching ``(row, seq)`` past the cursor, newest first (oldest first walking
+        back); the route filters by tags and status and cuts the page."""
         where = ["env_id = ?"]
         args: list[Any] = [env_id]
         for column, values in (("type", types), ("task", tasks)):
@@ -128,4 +128,4 @@ class SessionStore:
                 f"ORDER BY created_at {order}, seq {order}",
                 args,
             ).fetchall()
-        return [(_DECODER.decode(data), seq) for data, seq in rows], False
+        return [(_DECODER.decode(data), seq) for data, seq in rows]

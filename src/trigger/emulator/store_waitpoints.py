@@ -141,10 +141,6 @@ class WaitpointTable:
             "DELETE FROM run_waits WHERE waitpoint_id = ? AND run_id = ?", (waitpoint_id, run_id)
         )
 
-    def remove_run_waits(self, conn: sqlite3.Connection, run_id: str) -> None:
-        """Forget every wait of a run."""
-        conn.execute("DELETE FROM run_waits WHERE run_id = ?", (run_id,))
-
     def remove_all_waits(self, conn: sqlite3.Connection) -> None:
         """Forget every wait (after a restart no handler is waiting)."""
         conn.execute("DELETE FROM run_waits")

@@ -24,7 +24,7 @@ from trigger.emulator.engine import runs as engine
 from trigger.emulator.engine.runs import RunState
 from trigger.emulator.packets import offload_payload
 from trigger.emulator.project import Environment
-from trigger.emulator.shapes import LOCAL_WORKER_VERSION
+from trigger.emulator.shapes import LOCAL_WORKER_VERSION, decode_packet
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import QueueRow
 from trigger.emulator.store_deployments import DeploymentStore
@@ -34,6 +34,7 @@ __all__ = [
     "MAX_TAGS",
     "TriggerError",
     "TriggerOutcome",
+    "replay_body",
     "run_token_headers",
     "trigger_run",
 ]
@@ -254,3 +255,29 @@ def run_token_headers(state: EmulatorState, env: Environment, run: RunState) -> 
         "x-trigger-jwt-claims": json.dumps(claims, separators=(",", ":")),
         "x-trigger-jwt": token,
     }
+
+
+def replay_body(run: RunState) -> dict[str, Any]:
+    """The trigger body of a replay of ``run``: what the server copies (SERVER.md §2.3)."""
+    options: dict[str, Any] = {"payloadType": run.payload_type, "test": run.is_test}
+    if run.tags:
+        options["tags"] = list(run.tags)
+    if run.seed_metadata:
+        options["metadata"] = decode_packet(run.seed_metadata, run.seed_metadata_type)
+        options["metadataType"] = run.seed_metadata_type
+    if not run.queue.startswith("task/"):
+        options["queue"] = {"name": run.queue}
+    for key, value in (
+        ("concurrencyKey", run.concurrency_key),
+        ("machine", run.machine),
+        ("region", run.region),
+    ):
+        if value is not None:
+            options[key] = value
+    body: dict[str, Any] = {"options": options}
+    if run.payload is not None:
+        if run.payload_type == "application/json":
+            body["payload"] = json.loads(run.payload)
+        else:
+            body["payload"] = run.payload
+    return body

@@ -248,6 +248,9 @@ class WaitpointService:
 
     def step(self, now: int) -> int | None:
         """The runtime's step hook: fire what is due, answer the next timer."""
+        next_due = self.next_due()
+        if next_due is None or next_due > now:
+            return next_due  # nothing due: one indexed read
         self.fire_due(now)
         return self.next_due()
 

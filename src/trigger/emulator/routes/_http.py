@@ -167,14 +167,6 @@ def _details(error: str, issues: list[dict[str, Any]]) -> NoReturn:
     raise Reply(json_response({"error": error, "details": issues}, 400))
 
 
-def parse_params(request: Request, schema: Schema) -> dict[str, Any]:
-    """Validate path params (400 ``Params Error`` with zod issues)."""
-    value, issues = schema.parse(dict(request.path_params))
-    if issues:
-        _details("Params Error", issues)
-    return dict(value)
-
-
 def parse_query(request: Request, schema: Schema) -> dict[str, Any]:
     """Validate the query string, last value winning (400 ``Query Error``)."""
     value, issues = schema.parse(dict(request.query_params))

@@ -20,9 +20,13 @@ __all__ = ["invalid_body", "legacy_method_rejected", "no_action", "no_handler", 
 _UNEXPECTED = {"message": "Unexpected Server Error"}
 
 
-def no_action() -> NoReturn:
-    """A non-GET request to a route that only has a loader: 405."""
-    raise Reply(json_response(_UNEXPECTED, 405))
+def no_action(*, marked: bool = False) -> NoReturn:
+    """A non-GET request to a route that only has a loader: 405.
+
+    ``marked`` adds the ``x-remix-error: yes`` header some of these routes answer with
+    (measured on the queue and concurrency-limit routes).
+    """
+    raise Reply(json_response(_UNEXPECTED, 405, {"x-remix-error": "yes"} if marked else None))
 
 
 def no_loader() -> NoReturn:

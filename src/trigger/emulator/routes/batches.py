@@ -41,6 +41,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_headers,
 )
+from trigger.emulator.routes._legacy import no_action, no_loader
 from trigger.emulator.schemas import TRIGGER_HEADERS
 from trigger.emulator.schemas_batches import (
     BATCH_ITEM,
@@ -85,11 +86,6 @@ _TRIGGER_SOURCES = ("sdk", "cli", "mcp")
 _DUPLICATE_KEY = "Cannot create batch as it has already been created with the same idempotency key."
 _INDEX = re.compile(rb'"index"\s*:\s*(\d+)')
 _TASK = re.compile(rb'"task"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-def _remix_no_handler(status: int) -> NoReturn:
-    # A Remix route without a loader (GET) or action (other methods) for the request.
-    raise Reply(json_response({"message": "Unexpected Server Error"}, status))
 
 
 def _env(credential: Credential) -> Environment:
@@ -433,7 +429,12 @@ def _run_one_shot(
         batch = msgspec.structs.replace(
             batch,
             run_ids=tuple(run.friendly_id for run, _ in outcomes),
-            own_run_ids=tuple(run.friendly_id for run, is_cached in outcomes if not is_cached),
+            # Measured: only v1 batches list results (their own canceled runs); v2 lists none.
+            own_run_ids=tuple(
+                run.friendly_id
+                for run, is_cached in outcomes
+                if not is_cached and batch.kind != "v2"
+            ),
             item_keys=tuple((body.get("options") or {}).get("idempotencyKey") for _, body in items),
             status="COMPLETED" if batch.kind != "v2" and all_cached else "PENDING",
         )
@@ -579,7 +580,7 @@ _STRIPPED_OPTIONS = ("dependentBatch", "parentBatch", "dependentAttempt")
 async def trigger_task_v1(request: Request) -> Response:
     """``POST /api/v1/tasks/{taskId}/batch``: up to 100 runs of one task, key only."""
     if request.method in ("GET", "HEAD"):
-        _remix_no_handler(400)
+        no_loader()
     if request.method != "POST":
         method_not_allowed("POST")
     credential = builder_auth(request, allow_jwt=False)
@@ -617,7 +618,7 @@ async def trigger_task_v1(request: Request) -> Response:
 
 def _readable_batch(request: Request) -> BatchState:
     if request.method not in ("GET", "HEAD"):
-        _remix_no_handler(405)
+        no_action()
     credential = builder_auth(request, allow_jwt=True)
     state = emulator_state(request)
     batch = BatchStore(state.store).get(_env(credential).id, request.path_params["batch_id"])
@@ -644,7 +645,7 @@ async def retrieve_v2(request: Request) -> Response:
 async def results(request: Request) -> Response:
     """``GET /api/v1/batches/{batchId}/results`` (legacy route, keys only)."""
     if request.method not in ("GET", "HEAD"):
-        _remix_no_handler(405)
+        no_action()
     credential = legacy_auth(request, "Invalid or Missing API Key")
     state = emulator_state(request)
     env = _env(credential)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,7 +22,6 @@ from trigger.emulator.engine.bulk_actions import BulkActionState, BulkSelection
 from trigger.emulator.engine.statuses import statuses_for_filter
 from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
-    Reply,
     builder_auth,
     check_content_length,
     emulator_state,
@@ -32,6 +31,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
+from trigger.emulator.routes._legacy import no_action, no_loader
 from trigger.emulator.schemas_bulk_actions import BULK_LIST_QUERY, CREATE_BULK_ACTION_BODY
 from trigger.emulator.store_bulk_actions import BulkActionStore
 
@@ -44,7 +44,6 @@ MAX_CONCURRENT_REPLAYS = 3
 
 _CREATE_MAX_BYTES = 1024 * 1024
 _REPLAY_INFLIGHT_WINDOW_MS = 30 * 60 * 1000
-_DEFAULT_PERIOD_MS = 7 * 24 * 3600 * 1000
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -52,10 +51,6 @@ def _env(credential: Credential) -> Environment:
     env = credential.env
     assert env is not None
     return env
-
-
-def _remix_no_handler(status: int) -> NoReturn:
-    raise Reply(json_response({"message": "Unexpected Server Error"}, status))
 
 
 def _listed(value: Any) -> tuple[Any, ...] | None:
@@ -233,7 +228,7 @@ def _list(request: Request) -> Response:
 async def retrieve(request: Request) -> Response:
     """``GET /api/v1/bulk-actions/{bulkActionId}``: progress counts and status."""
     if request.method not in ("GET", "HEAD"):
-        _remix_no_handler(405)
+        no_action()
     credential = builder_auth(request, allow_jwt=False)
     state = emulator_state(request)
     action = BulkActionStore(state.store).get(
@@ -248,7 +243,7 @@ async def retrieve(request: Request) -> Response:
 async def abort(request: Request) -> Response:
     """``POST /api/v1/bulk-actions/{bulkActionId}/abort``: stop a pending action (409 else)."""
     if request.method in ("GET", "HEAD"):
-        _remix_no_handler(400)
+        no_loader()
     credential = builder_auth(request, allow_jwt=False)
     state = emulator_state(request)
     actions = BulkActionStore(state.store)

@@ -23,7 +23,6 @@ from trigger.emulator.engine import limits as engine
 from trigger.emulator.engine.limits import KeyOverride, LimitState
 from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
-    Reply,
     builder_auth,
     emulator_state,
     endpoint,
@@ -33,6 +32,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
+from trigger.emulator.routes._legacy import no_action
 from trigger.emulator.shapes_queues import limit_item, limit_key_item
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_limits import LimitTable
@@ -201,12 +201,6 @@ def _key_item(state: EmulatorState, limit: LimitState, key: str) -> dict[str, An
     )
 
 
-def _remix_405() -> Reply:
-    return Reply(
-        json_response({"message": "Unexpected Server Error"}, 405, {"x-remix-error": "yes"})
-    )
-
-
 def _ttl_ms(value: Any) -> int | None:
     if value is None:
         return None
@@ -222,7 +216,7 @@ def _ttl_ms(value: Any) -> int | None:
 async def list_limits(request: Request) -> Response:
     """``GET /api/v1/concurrency-limits``: offset pages by name."""
     if request.method != "GET":
-        raise _remix_405()
+        no_action(marked=True)
     credential = builder_auth(request, allow_jwt=False)
     q = parse_query(request, LIST_QUERY)
     state = emulator_state(request)
@@ -250,7 +244,7 @@ async def list_limits(request: Request) -> Response:
 async def retrieve_limit(request: Request) -> Response:
     """``GET /api/v1/concurrency-limits/{name}`` (``?concurrencyKey=``: that key's view)."""
     if request.method != "GET":
-        raise _remix_405()
+        no_action(marked=True)
     credential = builder_auth(request, allow_jwt=False)
     q = parse_query(request, RETRIEVE_QUERY)
     state = emulator_state(request)

@@ -42,13 +42,7 @@ async def requests(request: Request) -> Response:
         return json_response({"ok": True})
     prefix = request.query_params.get("path")
     method = request.query_params.get("method")
-    items = [
-        item
-        for item in state.requests.items()
-        if (prefix is None or item["path"].startswith(prefix))
-        and (method is None or item["method"] == method.upper())
-    ]
-    return json_response({"requests": items})
+    return json_response({"requests": state.requests.items(prefix, method)})
 
 
 @endpoint

@@ -35,7 +35,7 @@ from trigger.emulator.routes._http import (
 from trigger.emulator.routes._legacy import invalid_body, no_handler, no_loader
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_envvars import EnvVarStore
-from trigger.emulator.validation import AnyValue, Bool, Obj, Path, Schema, Str
+from trigger.emulator.validation import Bool, Enum, Obj, Path, Schema, Str, Union
 
 __all__ = ["routes"]
 
@@ -65,7 +65,11 @@ IMPORT_BODY = Obj(
         "parentVariables": _StringRecord().optional(),
         "override": Bool().optional(),
         "isSecret": Bool().optional(),
-        "source": AnyValue(),
+        # z.discriminatedUnion on "type"; the route answers any issue with "Invalid body".
+        "source": Union(
+            Obj({"type": Enum(["user"]), "userId": Str()}),
+            Obj({"type": Enum(["integration"]), "integration": Str()}),
+        ).optional(),
     }
 )
 

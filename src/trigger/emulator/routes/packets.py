@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hmac
-from typing import NoReturn
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,17 +27,13 @@ from trigger.emulator.routes._http import (
     json_response,
     legacy_auth,
 )
+from trigger.emulator.routes._legacy import legacy_method_rejected
 from trigger.emulator.store_packets import PacketStore
 
 __all__ = ["routes"]
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 _LEGACY_MESSAGE = "Invalid or Missing API key"
-
-
-def _legacy_405() -> NoReturn:
-    # Remix serialises the plain object these actions return as HTTP 200 JSON.
-    raise Reply(json_response({"status": 405, "body": "Method Not Allowed"}, 200))
 
 
 def _env(env: Environment | None) -> Environment:
@@ -74,7 +69,7 @@ async def packet_v2(request: Request) -> Response:
     if request.method in ("GET", "HEAD"):  # no loader on this route
         raise Reply(json_response({"message": "Unexpected Server Error"}, 400))
     if request.method != "PUT":
-        _legacy_405()
+        legacy_method_rejected()
     url = _upload_url(request)
     return json_response({"presignedUrl": url, "storagePath": request.path_params["path"]})
 
@@ -96,7 +91,7 @@ async def packet_v1(request: Request) -> Response:
         )
         return json_response({"presignedUrl": url})
     if request.method != "PUT":
-        _legacy_405()
+        legacy_method_rejected()
     return json_response({"presignedUrl": _upload_url(request)})
 
 

@@ -33,6 +33,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
+from trigger.emulator.routes._legacy import no_action
 from trigger.emulator.shapes_queues import friendly_queue_id, queue_item
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import QueueRow
@@ -181,7 +182,7 @@ def find_queue(
 def _item(state: EmulatorState, queue: QueueRow, *, with_percent: bool) -> dict[str, Any]:
     base = queue.concurrency_limit
     if base is None:
-        base = state.runtime.declared_limit(queue.name)
+        base = state.registry.declared_limit(queue.name)
     running, queued = counts(state.store, queue.env_id, queue.name)
     percent = get_percent(state.store, queue.env_id, queue.name) if with_percent else None
     return queue_item(
@@ -194,17 +195,11 @@ def _item(state: EmulatorState, queue: QueueRow, *, with_percent: bool) -> dict[
     )
 
 
-def _remix_405() -> Reply:
-    return Reply(
-        json_response({"message": "Unexpected Server Error"}, 405, {"x-remix-error": "yes"})
-    )
-
-
 @endpoint
 async def list_queues(request: Request) -> Response:
     """``GET /api/v1/queues``: offset pages ordered by name (``perPage`` capped at 100)."""
     if request.method != "GET":
-        raise _remix_405()
+        no_action(marked=True)
     credential = builder_auth(request, allow_jwt=False)
     q = parse_query(request, LIST_QUERY)
     forbid_unless(credential, "read", [("queues", None)])
@@ -232,7 +227,7 @@ async def retrieve_queue(request: Request) -> Response:
     """``GET /api/v1/queues/{queueParam}?type=id|task|custom`` (404 ``queue-not-found``)."""
     segment = _segment(request)
     if request.method != "GET":
-        raise _remix_405()
+        no_action(marked=True)
     credential = builder_auth(request, allow_jwt=True)
     q = parse_query(request, RETRIEVE_QUERY)
     forbid_unless(credential, "read", [("queues", None)])

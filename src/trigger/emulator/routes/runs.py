@@ -42,6 +42,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
+from trigger.emulator.routes._legacy import legacy_method_rejected, no_action, no_loader
 from trigger.emulator.schemas import (
     MACHINE_PRESETS,
     RESCHEDULE_BODY,
@@ -51,7 +52,13 @@ from trigger.emulator.schemas import (
 from trigger.emulator.shapes import decode_packet, list_item, retrieve_run
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import ListQuery, encode_cursor
-from trigger.emulator.triggering import MAX_TAGS, METADATA_MAX_BYTES, TriggerError, trigger_run
+from trigger.emulator.triggering import (
+    MAX_TAGS,
+    METADATA_MAX_BYTES,
+    TriggerError,
+    replay_body,
+    trigger_run,
+)
 from trigger.emulator.validation import (
     MISSING,
     CoercedDate,
@@ -62,7 +69,7 @@ from trigger.emulator.validation import (
     Str,
 )
 
-__all__ = ["LIST_QUERY", "list_page", "replay_body", "routes"]
+__all__ = ["LIST_QUERY", "list_page", "routes"]
 
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _DEFAULT_WINDOW_MS = 7 * 24 * 3600 * 1000
@@ -192,21 +199,11 @@ def _list_query(env_id: str, q: dict[str, Any], now: int) -> ListQuery:
     )
 
 
-def _no_loader() -> Reply:
-    # Measured: Remix answers a GET on a route without a loader with this 400.
-    return Reply(json_response({"message": "Unexpected Server Error"}, 400))
-
-
-def _no_action() -> Reply:
-    # Measured: ... and any other method on a route without an action with this 405.
-    return Reply(json_response({"message": "Unexpected Server Error"}, 405))
-
-
 @endpoint
 async def list_runs(request: Request) -> Response:
     """``GET /api/v1/runs``: newest first, cursor pages (SERVER.md §2.3)."""
     if request.method != "GET":
-        raise _no_action()
+        no_action()
     credential = builder_auth(request, allow_jwt=True)
     q = parse_query(request, LIST_QUERY)
     tasks = q.get("filter[taskIdentifier]") or []
@@ -268,7 +265,7 @@ def _retrieve(state: EmulatorState, run: RunState, version: str | None) -> dict[
 async def retrieve(request: Request) -> Response:
     """``GET /api/v3/runs/{runId}`` (404 ``Not found`` with ``x-should-retry: true``)."""
     if request.method != "GET":
-        raise _no_action()
+        no_action()
     credential = builder_auth(request, allow_jwt=True)
     state = emulator_state(request)
     env = _env(credential)
@@ -297,7 +294,7 @@ def _action_run(request: Request, credential: Credential, param: str) -> RunStat
 async def cancel(request: Request) -> Response:
     """``POST /api/v2/runs/{runParam}/cancel``: idempotent; 200 ``{id}``."""
     if request.method == "GET":
-        raise _no_loader()
+        no_loader()
     credential = builder_auth(request, allow_jwt=True)
     run = _action_run(request, credential, "run_id")
     state = emulator_state(request)
@@ -312,37 +309,11 @@ async def cancel(request: Request) -> Response:
     return json_response({"id": run.friendly_id})
 
 
-def replay_body(run: RunState) -> dict[str, Any]:
-    """The trigger body of a replay of ``run``: what the server copies (SERVER.md §2.3)."""
-    options: dict[str, Any] = {"payloadType": run.payload_type, "test": run.is_test}
-    if run.tags:
-        options["tags"] = list(run.tags)
-    if run.seed_metadata:
-        options["metadata"] = decode_packet(run.seed_metadata, run.seed_metadata_type)
-        options["metadataType"] = run.seed_metadata_type
-    if not run.queue.startswith("task/"):
-        options["queue"] = {"name": run.queue}
-    for key, value in (
-        ("concurrencyKey", run.concurrency_key),
-        ("machine", run.machine),
-        ("region", run.region),
-    ):
-        if value is not None:
-            options[key] = value
-    body: dict[str, Any] = {"options": options}
-    if run.payload is not None:
-        if run.payload_type == "application/json":
-            body["payload"] = json.loads(run.payload)
-        else:
-            body["payload"] = run.payload
-    return body
-
-
 @endpoint
 async def replay(request: Request) -> Response:
     """``POST /api/v1/runs/{runParam}/replay``: a new run from the old one's inputs."""
     if request.method == "GET":
-        raise _no_loader()
+        no_loader()
     if request.method != "POST":
         method_not_allowed("POST")
     credential = builder_auth(request, allow_jwt=False)
@@ -362,18 +333,13 @@ async def replay(request: Request) -> Response:
     return json_response({"id": outcome.run.friendly_id})
 
 
-def _legacy_405() -> Reply:
-    # Remix serialises the plain object these routes return as HTTP 200 JSON.
-    return Reply(json_response({"status": 405, "body": "Method Not Allowed"}, 200))
-
-
 @endpoint
 async def reschedule(request: Request) -> Response:
     """``POST /api/v1/runs/{runParam}/reschedule`` (legacy route; DELAYED runs only)."""
     if request.method == "GET":
-        raise _no_loader()
+        no_loader()
     if request.method != "POST":
-        raise _legacy_405()
+        legacy_method_rejected()
     credential = legacy_auth(request, "Invalid or missing API Key")
     raw = await legacy_json_body(request)
     body, issues = RESCHEDULE_BODY.parse(raw)
@@ -455,9 +421,9 @@ async def metadata(request: Request) -> Response:
 async def add_tags(request: Request) -> Response:
     """``POST /api/v1/runs/{runId}/tags`` (legacy route)."""
     if request.method == "GET":
-        raise _no_loader()
+        no_loader()
     if request.method != "POST":
-        raise _legacy_405()
+        legacy_method_rejected()
     credential = legacy_auth(request, "Invalid or Missing API Key")
     try:
         raw = await legacy_json_body(request)
@@ -500,7 +466,7 @@ async def result(request: Request) -> Response:
     finished or not, answers 404 (the v2 engine writes no attempt rows).
     """
     if request.method != "GET":
-        raise _no_action()
+        no_action()
     credential = legacy_auth(request, "Invalid or Missing API Key")
     state = emulator_state(request)
     run = state.store.get_run(_env(credential).id, request.path_params["run_id"])

@@ -313,9 +313,8 @@ async def _list(request: Request) -> Response:
     now = state.now_ms()
     created_from, created_to = _time_window(q, now)
     backward = bool(q.get("page[before]"))
-    rows, _ = SessionStore(state.store).page(
+    rows = SessionStore(state.store).page(
         env.id,
-        size=0,
         cursor=q.get("page[before]") or q.get("page[after]"),
         backward=backward,
         types=q.get("filter[type]"),
@@ -346,10 +345,14 @@ async def _list(request: Request) -> Response:
             pagination["previous"] = cursor(page[0])
         if has_more:
             pagination["next"] = cursor(page[-1])
-    elif page:
-        pagination["next"] = cursor(page[0])
+    else:
+        # Walking back the server reads oldest first from the cursor, then shows the page
+        # newest first; without a further page it gives ``next`` only for a full page.
+        if page and (has_more or len(page) == size):
+            pagination["next"] = cursor(page[0])
         if has_more:
             pagination["previous"] = cursor(page[-1])
+        page.reverse()
     data = [_item(row, full=False) for row, _ in page]
     return json_response({"data": data, "pagination": pagination})
 
