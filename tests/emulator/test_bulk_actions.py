@@ -135,6 +135,10 @@ def test_list_is_newest_first_with_cursors(
     trigger_client: trigger.Client, http: httpx.Client
 ) -> None:
     ids = [trigger_client.runs.bulk.cancel(run_ids=[f"run_x{n}"]).id for n in range(3)]
+    deadline = time.monotonic() + 10  # the runtime completes them at its next step
+    while any(trigger_client.runs.bulk.retrieve(i).status == "PENDING" for i in ids):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     page = http.get("/api/v1/bulk-actions", params={"page[size]": 2}).json()
     assert [item["id"] for item in page["data"]] == [ids[2], ids[1]]
     assert set(page["pagination"]) == {"next"}

@@ -20,7 +20,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from trigger.emulator.durations import iso
 from trigger.emulator.routes import (
     batches,
     bulk_actions,
@@ -226,7 +225,7 @@ class EmulatorMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         self.state.requests.add(
             {
-                "at": iso(self.state.now_ms()),
+                "at": self.state.now_ms(),
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": query,

@@ -45,6 +45,10 @@ logger = logging.getLogger("trigger.emulator")
 UnhandledMode = Literal["complete", "pending_version", "fail"]
 
 _BATCH = 200
+_MIN_STEP_INTERVAL_S = 0.01
+"""Steps come at most this often: a burst of triggers (or of timers falling due) is
+handled in one step and one transaction, not one each; a quiet runtime still answers a
+wake at once."""
 """Runs started per queue per step (the next step takes more)."""
 
 
@@ -90,6 +94,8 @@ class Runtime:
         self.settings = settings
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake_event: asyncio.Event | None = None
+        # A wake already on its way to the loop: later ones until the next step send nothing.
+        self._wake_pending = False
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._ready = threading.Event()
@@ -168,16 +174,24 @@ class Runtime:
     def wake(self) -> None:
         """Make the runtime look at the store again (safe from any thread)."""
         loop, event = self._loop, self._wake_event
-        if loop is None or event is None or loop.is_closed():
+        if loop is None or event is None or loop.is_closed() or self._wake_pending:
             return
+        self._wake_pending = True
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(event.set)
 
     async def _main(self) -> None:
         self._wake_event = asyncio.Event()
+        loop_time = asyncio.get_running_loop().time
         self._ready.set()
+        last_step = -_MIN_STEP_INTERVAL_S
         while not self._stopping:
+            pause = last_step + _MIN_STEP_INTERVAL_S - loop_time()
+            if pause > 0:
+                await asyncio.sleep(pause)
             self._wake_event.clear()
+            self._wake_pending = False
+            last_step = loop_time()
             try:
                 next_due = self.step()
             except Exception:

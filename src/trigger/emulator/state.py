@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from trigger.emulator.clock import Clock
+from trigger.emulator.durations import iso
 from trigger.emulator.handlers import TaskRegistry
 from trigger.emulator.ids import IdGenerator
 from trigger.emulator.project import Project
@@ -53,7 +54,8 @@ class RequestLog:
         self._seq = 0
 
     def add(self, entry: dict[str, Any], body: bytes = b"", content_type: str = "") -> None:
-        """Record one request: its fields, and its body with the content type it came with."""
+        """Record one request: its fields (``at`` in Unix ms), and its body with the content
+        type it came with."""
         with self._lock:
             self._seq += 1
             self._items.append(({"seq": self._seq, **entry}, body, content_type))
@@ -69,7 +71,10 @@ class RequestLog:
                 if (path is None or item[0]["path"].startswith(path))
                 and (wanted is None or item[0]["method"] == wanted)
             ]
-        return [{**entry, "body": _parsed_body(body, kind)} for entry, body, kind in chosen]
+        return [
+            {**entry, "at": iso(entry["at"]), "body": _parsed_body(body, kind)}
+            for entry, body, kind in chosen
+        ]
 
     def clear(self) -> None:
         """Forget every request."""
