@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/reliability_table.py > /tmp/table.md
 
-The table in docs/reliability.md is this script's output.
+The table in docs/guides/reliability.md is this script's output.
 """
 
 from __future__ import annotations

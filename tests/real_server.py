@@ -1,7 +1,7 @@
 """Settings and helpers of the opt-in tests against a real Trigger.dev server.
 
 The ``tests/_async/test_real_*.py`` modules (and their generated ``tests/_sync`` twins) talk
-to a live server named by environment variables; see docs/real-server.md. Without
+to a live server named by environment variables; see docs/guides/real-server.md. Without
 ``TRIGGER_REAL_API_URL`` and ``TRIGGER_REAL_SECRET_KEY`` every such test is skipped.
 
 The variables are read once, when this module is imported: the suite's autouse fixture
@@ -37,7 +37,7 @@ __all__ = [
 
 SKIP_REASON = (
     "set TRIGGER_REAL_API_URL and TRIGGER_REAL_SECRET_KEY (a tr_dev_ key) to run against a "
-    "real server; see docs/real-server.md"
+    "real server; see docs/guides/real-server.md"
 )
 
 NO_RETRY: RequestOptions = {"max_attempts": 1}
@@ -166,7 +166,7 @@ def requires(*names: str) -> pytest.MarkDecorator:
     missing = [name for name in names if SETTINGS is not None and not SETTINGS.has(name)]
     variables = ", ".join(_OPTIONAL[name] for name in missing)
     return pytest.mark.skipif(
-        bool(missing), reason=f"set {variables} to run this test; see docs/real-server.md"
+        bool(missing), reason=f"set {variables} to run this test; see docs/guides/real-server.md"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,30 @@ def test_a_clients_base_url_keeps_its_query_strings() -> None:
     trigger.Client(SECRET_KEY, base_url="http://127.0.0.1:4567")
     assert mask_text(url) == url
     assert mask_text("http://127.0.0.1:4568/api/v1/runs?cursor=abc").endswith("?***")
+
+
+def _every_model() -> list[type[Any]]:
+    import trigger.types
+    from trigger._models import Model
+
+    seen: dict[str, type[Any]] = {}
+    for name in trigger.types.__all__:
+        value = getattr(trigger.types, name)
+        if isinstance(value, type) and issubclass(value, Model):
+            seen[name] = value
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("model", _every_model(), ids=lambda model: model.__name__)
+def test_no_model_repr_shows_a_token_or_presigned_url(model: type[Any]) -> None:
+    # Every field holds a distinct marker; the fields carrying credentials must not show.
+    import msgspec
+
+    fields = msgspec.structs.fields(model)
+    values = {field.name: f"marker-{field.name}-value" for field in fields}
+    instance = model(**values)
+    shown = repr(instance)
+    assert shown.startswith(f"{model.__name__}(")
+    for name in values:
+        if ("token" in name and name not in {"id", "idempotency_key"}) or "presigned" in name:
+            assert values[name] not in shown, f"{model.__name__}.{name} shows in repr()"

@@ -13,6 +13,19 @@ __all__ = ["Model", "decoder", "plain"]
 T = TypeVar("T")
 
 
+_MASK = "'***'"
+_MASKED_FIELDS = frozenset(
+    {
+        "public_access_token",
+        "token",
+        "presigned_url",
+        "payload_presigned_url",
+        "output_presigned_url",
+    }
+)
+"""Fields `Model.__repr__` shows as ``'***'``: public access tokens and presigned URLs."""
+
+
 class Model(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc=False):
     """Base of all response models: snake_case attributes over camelCase wire names.
 
@@ -23,6 +36,16 @@ class Model(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc
     Models are not tracked by the cyclic garbage collector (``gc=False``): decoded API data is
     a tree, and untracked instances make decoding large pages markedly cheaper.
     """
+
+    def __repr__(self) -> str:
+        # msgspec's own format, with credentials masked: any model holding a token or a
+        # presigned URL can be printed or logged as is.
+        shown = ", ".join(
+            f"{name}={_MASK if name in _MASKED_FIELDS and value is not None else repr(value)}"
+            for name in self.__struct_fields__
+            for value in (getattr(self, name),)
+        )
+        return f"{type(self).__name__}({shown})"
 
     def to_dict(self, *, wire_names: bool = False) -> dict[str, Any]:
         """The model as JSON-ready builtins: every field, nested models converted too.

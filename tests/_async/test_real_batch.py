@@ -1,6 +1,6 @@
 """Against a real server: the two-phase batch trigger, the one-shot v1/v2 batches, reads.
 
-Opt-in (docs/real-server.md). Batches are small (a few items of the dev worker's task), so
+Opt-in (docs/guides/real-server.md). Batches are small (a few items of the dev worker's task), so
 the environment's batch rate limit (a bucket of 1,200 items) is barely touched.
 """
 

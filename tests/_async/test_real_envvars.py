@@ -1,6 +1,6 @@
 """Against a real server: environment variables, with the secret key and with a PAT.
 
-Opt-in (docs/real-server.md); needs ``TRIGGER_REAL_PROJECT_REF``. Variable names are unique
+Opt-in (docs/guides/real-server.md); needs ``TRIGGER_REAL_PROJECT_REF``. Variable names are unique
 to the test and every variable made is deleted at the end.
 """
 

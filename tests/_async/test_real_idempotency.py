@@ -1,6 +1,6 @@
 """Against a real server: a call whose answer was lost, and that the SDK retried, starts one run.
 
-Opt-in (docs/real-server.md): skipped unless ``TRIGGER_REAL_API_URL`` and
+Opt-in (docs/guides/real-server.md): skipped unless ``TRIGGER_REAL_API_URL`` and
 ``TRIGGER_REAL_SECRET_KEY`` (a ``tr_dev_`` key) are set. A `LossyProxy` on 127.0.0.1 sits
 between the SDK and the server: it forwards a request whole, lets the server act on it, then
 loses its answer, by resetting the connection or by holding the answer past the client's

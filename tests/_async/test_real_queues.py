@@ -1,6 +1,6 @@
 """Against a real server: queues (list, retrieve, pause, resume, concurrency overrides).
 
-Opt-in (docs/real-server.md). Only the queue of the project's scheduled task is paused or
+Opt-in (docs/guides/real-server.md). Only the queue of the project's scheduled task is paused or
 overridden, and always restored, so the worker's task (which other users of a shared
 server trigger) is never held up.
 """

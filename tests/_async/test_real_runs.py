@@ -1,6 +1,6 @@
 """Against a real server: triggering, and everything `client.runs` does to the runs.
 
-Opt-in (docs/real-server.md). The dev worker executes `settings().task`, which answers
+Opt-in (docs/guides/real-server.md). The dev worker executes `settings().task`, which answers
 ``{"greeting": "hi", "echo": payload}``. Every run carries a tag unique to the test, and
 runs left unfinished are canceled.
 """

@@ -1,6 +1,6 @@
 """Against a real server: schedules (CRUD, activation, validation) and timezones.
 
-Opt-in (docs/real-server.md). Schedules are made for the project's scheduled task with a
+Opt-in (docs/guides/real-server.md). Schedules are made for the project's scheduled task with a
 deduplication key unique to the test, and deleted at the end; none fires during a test
 (their cron times are at least an hour away or the schedule is deactivated first).
 """

@@ -1,6 +1,6 @@
 """Against a real server: waitpoint tokens (create, list, retrieve, complete, callback URL).
 
-Opt-in (docs/real-server.md). Tokens cannot be deleted: each test completes the tokens it
+Opt-in (docs/guides/real-server.md). Tokens cannot be deleted: each test completes the tokens it
 made, and tags them uniquely so lists only see its own.
 """
 

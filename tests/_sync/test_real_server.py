@@ -2,7 +2,7 @@
 """Against a real server: credentials, deployments, error groups, sessions and TRQL queries.
 
 Opt-in: set ``TRIGGER_REAL_API_URL`` and ``TRIGGER_REAL_SECRET_KEY`` (see
-docs/real-server.md); the other groups are in the ``test_real_*.py`` modules beside this
+docs/guides/real-server.md); the other groups are in the ``test_real_*.py`` modules beside this
 one. Without them every test here is skipped.
 """
 

@@ -94,7 +94,7 @@ class AsyncClient:
             or ``None`` for no timeout. Under an event loop, seconds bound the whole attempt
             (connecting, sending, the response headers and body); in blocking code the body
             as a whole is bounded, checked between chunks, while connecting and the headers
-            keep httpx's per-phase limits (see docs/reliability.md).
+            keep httpx's per-phase limits (see docs/guides/timeouts-and-limits.md).
         retry: The retry policy for every call (see `RetryOptions`).
         default_headers: Extra headers for every request; they cannot replace the SDK's own.
         http_client: An `httpx.AsyncClient` of your own (proxies, mTLS, transports). You keep

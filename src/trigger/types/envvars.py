@@ -37,14 +37,18 @@ class UserSource(TypedDict):
     """Variables imported by a user: sent as ``{"type": "user", "userId": ...}``."""
 
     type: Literal["user"]
+    """Always ``"user"``."""
     user_id: str
+    """The id of the user who imports the variables."""
 
 
 class IntegrationSource(TypedDict):
     """Variables imported by an integration: ``{"type": "integration", "integration": ...}``."""
 
     type: Literal["integration"]
+    """Always ``"integration"``."""
     integration: str
+    """The name of the integration that imports the variables."""
 
 
 EnvVarSource = UserSource | IntegrationSource

@@ -95,13 +95,6 @@ class CreatedSession(Session, kw_only=True):
     is_cached: bool = False
     """Whether an open session already existed for the ``external_id``."""
 
-    def __repr__(self) -> str:
-        return (
-            f"CreatedSession(id={self.id!r}, type={self.type!r}, "
-            f"task_identifier={self.task_identifier!r}, external_id={self.external_id!r}, "
-            f"run_id={self.run_id!r}, is_cached={self.is_cached!r}, public_access_token='***')"
-        )
-
 
 class SessionAppendResult(Model, kw_only=True):
     """The answer to appending a record to a session channel."""

@@ -17,13 +17,6 @@ class TriggerResult(Model, kw_only=True):
     public_access_token: str | None = None
     """A token to read this run from a browser (``x-trigger-jwt``; valid for one hour)."""
 
-    def __repr__(self) -> str:
-        token = "None" if self.public_access_token is None else "'***'"
-        return (
-            f"TriggerResult(id={self.id!r}, is_cached={self.is_cached!r}, "
-            f"public_access_token={token})"
-        )
-
 
 class PacketUploadUrl(Model, kw_only=True):
     """Where to upload a payload packet, and how a trigger refers to it afterwards."""
@@ -34,15 +27,9 @@ class PacketUploadUrl(Model, kw_only=True):
     """The packet's path in object storage: the ``payload`` of an ``application/store``
     trigger."""
 
-    def __repr__(self) -> str:
-        return f"PacketUploadUrl(presigned_url='***', storage_path={self.storage_path!r})"
-
 
 class PacketDownloadUrl(Model, kw_only=True):
     """Where to download a stored payload or output packet."""
 
     presigned_url: str
     """A short-lived URL to ``GET`` the packet from (no other credentials)."""
-
-    def __repr__(self) -> str:
-        return "PacketDownloadUrl(presigned_url='***')"

@@ -70,8 +70,8 @@ class AsyncAuth:
             scopes: Scope strings (``"read:runs:run_123"``, ``"read:tags:user_1"``) or a
                 `PublicTokenPermissions` mapping such as ``{"read": {"runs": ["run_123"]}}``.
             expiration_time: A duration from now (``"1h"``, ``"2 days"``, a `timedelta`),
-                Unix seconds, or an aware `datetime`; at most 30 days ahead (default 15
-                minutes).
+                Unix seconds, or an aware `datetime` (default 15 minutes); at most 30 days
+                ahead with an additional key, whose tokens the API mints.
             one_time_use: Whether the token can be used only once.
             realtime: Realtime options, e.g. ``{"skip_columns": ["payload"]}``.
             request_options: Per-call retry, timeout and header overrides.
@@ -99,8 +99,8 @@ class AsyncAuth:
 
         Args:
             task_ids: One task id or several (scopes ``trigger:tasks:{id}``).
-            expiration_time: A duration from now, Unix seconds, or an aware `datetime`; at
-                most 30 days ahead (default 15 minutes).
+            expiration_time: A duration from now, Unix seconds, or an aware `datetime`
+                (default 15 minutes); at most 30 days ahead with an additional key.
             multiple_use: Allow the token to be used more than once.
             realtime: Realtime options, e.g. ``{"skip_columns": ["payload"]}``.
             request_options: Per-call retry, timeout and header overrides.
@@ -128,8 +128,8 @@ class AsyncAuth:
 
         Args:
             task_ids: One task id or several (scopes ``batchTrigger:tasks:{id}``).
-            expiration_time: A duration from now, Unix seconds, or an aware `datetime`; at
-                most 30 days ahead (default 15 minutes).
+            expiration_time: A duration from now, Unix seconds, or an aware `datetime`
+                (default 15 minutes); at most 30 days ahead with an additional key.
             multiple_use: Allow the token to be used more than once.
             realtime: Realtime options, e.g. ``{"skip_columns": ["payload"]}``.
             request_options: Per-call retry, timeout and header overrides.

@@ -196,8 +196,9 @@ class AsyncEnvVars:
             project_ref: The project (``proj_…``).
             env: ``dev``, ``staging`` (or ``stg``), ``prod`` or ``preview``.
             variables: Name to value, e.g. ``{"SLACK_API_KEY": "slack_123"}``.
-            override: Replace the values of variables that already exist (by default they
-                are kept).
+            override: Replace the values of variables that already exist. Without it, an
+                import naming a variable the environment already has is refused (400,
+                `BadRequestError`).
             is_secret: Store every imported variable as a secret.
             parent_variables: Name to value, written to the *parent* environment of the
                 preview branch selected by the client's ``preview_branch`` (not to the

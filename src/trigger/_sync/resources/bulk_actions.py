@@ -53,7 +53,8 @@ class BulkActions:
         Args:
             action: ``"cancel"`` or ``"replay"``.
             filter: The runs to act on (see `BulkActionFilter`); not with ``run_ids``.
-            run_ids: 1 to 500 run ids to act on; not with ``filter``.
+            run_ids: The runs to act on (at least one; the server caps how many, 500 by
+                default, and answers more with a 400); not with ``filter``.
             name: A name to recognise the bulk action by (at most 255 characters).
             target_region: For replays: the region to run the replays in (default: each
                 run's own region).
@@ -81,7 +82,8 @@ class BulkActions:
 
         Args:
             filter: The runs to cancel (see `BulkActionFilter`); not with ``run_ids``.
-            run_ids: 1 to 500 run ids to cancel; not with ``filter``.
+            run_ids: The runs to cancel (at least one; the server caps how many, 500 by
+                default, and answers more with a 400); not with ``filter``.
             name: A name to recognise the bulk action by (at most 255 characters).
             request_options: Per-call retry, timeout and header overrides.
 
@@ -109,7 +111,8 @@ class BulkActions:
 
         Args:
             filter: The runs to replay (see `BulkActionFilter`); not with ``run_ids``.
-            run_ids: 1 to 500 run ids to replay; not with ``filter``.
+            run_ids: The runs to replay (at least one; the server caps how many, 500 by
+                default, and answers more with a 400); not with ``filter``.
             name: A name to recognise the bulk action by (at most 255 characters).
             target_region: The region to run the replays in (default: each run's own).
             request_options: Per-call retry, timeout and header overrides.
