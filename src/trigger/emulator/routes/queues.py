@@ -238,20 +238,28 @@ async def retrieve_queue(request: Request) -> Response:
     return json_response(_item(state, queue, with_percent=True))
 
 
-@endpoint
-async def pause_queue(request: Request) -> Response:
-    """``POST /api/v1/queues/{queueParam}/pause`` with ``{action: pause|resume, type?}``."""
-    segment = _segment(request, "/pause")
+async def _queue_action(
+    request: Request, suffix: str, schema: Schema, missing: str
+) -> tuple[EmulatorState, Environment, QueueRow, dict[str, Any]]:
+    """The shared prologue of the POST actions on one queue, in the server's check order."""
+    segment = _segment(request, suffix)
     if request.method == "GET":
         method_not_allowed("POST", empty=True)
     credential = builder_auth(request, allow_jwt=False)
-    body = await parse_body(request, PAUSE_BODY)
+    body = await parse_body(request, schema)
     forbid_unless(credential, "write", [("queues", None)])
     state = emulator_state(request)
     env = _env(credential)
     queue = find_queue(state, env, segment, body.get("type", "id"))
     if queue is None:
-        fail(404, "queue-not-found")
+        fail(404, missing)
+    return state, env, queue, body
+
+
+@endpoint
+async def pause_queue(request: Request) -> Response:
+    """``POST /api/v1/queues/{queueParam}/pause`` with ``{action: pause|resume, type?}``."""
+    state, env, queue, body = await _queue_action(request, "/pause", PAUSE_BODY, "queue-not-found")
     with state.store.transaction() as conn:
         current = state.store.get_queue(env.id, queue.name) or queue
         changed = engine.set_paused(current, body["action"] == "pause")
@@ -263,17 +271,9 @@ async def pause_queue(request: Request) -> Response:
 @endpoint
 async def override_concurrency(request: Request) -> Response:
     """``POST /api/v1/queues/{queueParam}/concurrency/override``: a limit or a percentage."""
-    segment = _segment(request, "/concurrency/override")
-    if request.method == "GET":
-        method_not_allowed("POST", empty=True)
-    credential = builder_auth(request, allow_jwt=False)
-    body = await parse_body(request, OVERRIDE_BODY)
-    forbid_unless(credential, "write", [("queues", None)])
-    state = emulator_state(request)
-    env = _env(credential)
-    queue = find_queue(state, env, segment, body.get("type", "id"))
-    if queue is None:
-        fail(404, "Queue not found")
+    state, env, queue, body = await _queue_action(
+        request, "/concurrency/override", OVERRIDE_BODY, "Queue not found"
+    )
     percent: float | None = body.get("percent")
     limit = engine.materialize_percent(percent) if percent is not None else body["concurrencyLimit"]
     try:
@@ -291,17 +291,9 @@ async def override_concurrency(request: Request) -> Response:
 @endpoint
 async def reset_concurrency(request: Request) -> Response:
     """``POST /api/v1/queues/{queueParam}/concurrency/reset`` (400 when not overridden)."""
-    segment = _segment(request, "/concurrency/reset")
-    if request.method == "GET":
-        method_not_allowed("POST", empty=True)
-    credential = builder_auth(request, allow_jwt=False)
-    body = await parse_body(request, RESET_BODY)
-    forbid_unless(credential, "write", [("queues", None)])
-    state = emulator_state(request)
-    env = _env(credential)
-    queue = find_queue(state, env, segment, body.get("type", "id"))
-    if queue is None:
-        fail(404, "Queue not found")
+    state, env, queue, _ = await _queue_action(
+        request, "/concurrency/reset", RESET_BODY, "Queue not found"
+    )
     try:
         with state.store.transaction() as conn:
             current = state.store.get_queue(env.id, queue.name) or queue
