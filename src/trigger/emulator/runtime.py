@@ -45,7 +45,7 @@ logger = logging.getLogger("trigger.emulator")
 UnhandledMode = Literal["complete", "pending_version", "fail"]
 
 _BATCH = 200
-_MIN_STEP_INTERVAL_S = 0.01
+_MIN_STEP_INTERVAL_S = 0.025
 """Steps come at most this often: a burst of triggers (or of timers falling due) is
 handled in one step and one transaction, not one each; a quiet runtime still answers a
 wake at once."""
