@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -280,3 +281,43 @@ def test_a_missing_chromium_skips_locally_and_fails_under_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must open the docs in a browser"):
         _require_chromium()
+
+
+# -- the API reference -----------------------------------------------------------------------
+
+
+def _public_names() -> dict[str, object]:
+    import trigger
+    import trigger.emulator
+    import trigger.types
+
+    names: dict[str, object] = {}
+    for module in (trigger, trigger.types, trigger.emulator):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if not isinstance(value, types.ModuleType):  # a module has its own page
+                names[f"{module.__name__}.{name}"] = value
+    return names
+
+
+def test_the_reference_documents_every_public_name_and_model_field(site: Path) -> None:
+    import msgspec
+
+    ids: set[str] = set()
+    for page in (site / "reference").rglob("*.html"):
+        ids |= _parse(page).ids
+    suffixes = {anchor.rsplit(".", 1)[-1] for anchor in ids}
+    qualified = {tuple(anchor.split(".")[-2:]) for anchor in ids if "." in anchor}
+    missing = [
+        public
+        for public, value in _public_names().items()
+        if public.rsplit(".", 1)[-1] not in suffixes
+    ]
+    for public, value in _public_names().items():
+        if isinstance(value, type) and issubclass(value, msgspec.Struct):
+            missing += [
+                f"{public}.{field.name}"
+                for field in msgspec.structs.fields(value)
+                if (value.__name__, field.name) not in qualified
+            ]
+    assert not missing, f"not in the API reference: {missing}"

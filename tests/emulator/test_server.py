@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 import trigger
 from trigger.emulator import Emulator, ManualClock
+from trigger.emulator.store import Store
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -210,3 +212,22 @@ def test_acknowledged_triggers_survive_sigkill(tmp_path: Path) -> None:
         for run_id in ids:
             run = emulator.run(run_id)
             assert run is not None and run["status"] == "DELAYED"
+
+
+def test_a_file_database_is_checkpointed_while_open(tmp_path: Path) -> None:
+    # Commits never checkpoint (autocheckpoint is off); the store's own thread copies the
+    # write-ahead log into the database file, so the log does not grow without end.
+    path = tmp_path / "state.db"
+    store = Store(str(path))
+    try:
+        empty = path.stat().st_size
+        for n in range(200):
+            store.set_meta(f"key-{n}", "x" * 2000)
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= empty:
+            assert time.monotonic() < deadline, "the log was never copied into the database"
+            time.sleep(0.05)
+        assert store.get_meta("key-199") == "x" * 2000
+    finally:
+        store.close()
+    assert not any(t.name == "trigger-emulator-checkpoint" for t in threading.enumerate())

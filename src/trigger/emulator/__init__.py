@@ -29,9 +29,10 @@ Layers, each visible as modules:
   `Clock`, fires due timers (delay, TTL, retry backoff, ``maxDuration``), starts queued runs
   within queue limits, and executes Python handlers (``handlers.py``).
 - **Store** (``store.py``): SQLite through the standard library, one connection and one
-  writer, WAL mode for files, in memory by default. Every acknowledged write is committed
-  before the answer. Hot paths use indexes; list pages walk ``(env_id, created_at, seq)``
-  from a cursor, never ``OFFSET``.
+  writer, WAL mode for files (checkpointed by a thread of its own, off the commit path), in
+  memory by default. Every acknowledged write is committed before the answer. Hot paths
+  use indexes; list pages walk ``(env_id, created_at, seq)`` from a cursor, never
+  ``OFFSET``.
 
 One clock drives everything: `SystemClock` is real time; `ManualClock` moves only when told
 to (a test jumps over a ten-minute TTL instantly), and every timer fires from it.

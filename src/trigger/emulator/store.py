@@ -154,6 +154,38 @@ def _in(column: str, values: Sequence[Any], where: list[str], args: list[Any]) -
     args.extend(values)
 
 
+class _Checkpointer:
+    """Copies the write-ahead log into the database file from a thread of its own.
+
+    A passive checkpoint never blocks the writer; it runs every ``interval`` seconds and
+    once more on `stop`.
+    """
+
+    def __init__(self, path: str, interval: float = 0.5) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="trigger-emulator-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.wait(self._interval):
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # the database went away under us: nothing left to copy
+            pass
+        finally:
+            self._conn.close()
+
+    def stop(self) -> None:
+        """Checkpoint once more, then close the thread's connection."""
+        self._stopping.set()
+        self._thread.join()
+
+
 class Store:
     """SQLite-backed state. Thread-safe: every call holds the store's lock.
 
@@ -168,15 +200,23 @@ class Store:
         self._conn = sqlite3.connect(
             path or ":memory:", check_same_thread=False, isolation_level=None
         )
+        self._checkpointer: _Checkpointer | None = None
         if path:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints (the only fsyncs in this mode) run on a thread of their own, so no
+            # commit waits for the disk; a commit is still safe from a killed process.
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
         self._conn.executescript(_SCHEMA)
         for ddl, _ in _EXTRA_TABLES:
             self._conn.executescript(ddl)
+        if path:
+            self._checkpointer = _Checkpointer(path)
 
     def close(self) -> None:
         """Close the database."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self.lock:
             self._conn.close()
 

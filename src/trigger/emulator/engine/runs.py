@@ -117,9 +117,13 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     max_attempts: int = 3
+    """Attempts in all, the first included (1: never retried)."""
     min_delay_ms: int = 50
+    """The wait after the first failed attempt."""
     max_delay_ms: int = 1000
+    """The longest wait between two attempts."""
     factor: float = 2.0
+    """How much each wait grows over the one before."""
 
 
 def retry_delay_ms(attempt: int, policy: RetryPolicy) -> int:
