@@ -212,6 +212,15 @@ def test_query_bodies(http: httpx.Client) -> None:
     assert http.post("/api/v1/query", json={}).json() == {
         "error": 'Validation error: Required at "query"'
     }
+    # A query that does not open with SELECT or WITH gets the server's parser message.
+    typo = http.post("/api/v1/query", json={"query": "\n  DELETE FROM runs"})
+    assert (typo.status_code, typo.json()) == (
+        400,
+        {
+            "error": "Syntax error at line 2:2: mismatched input 'DELETE' expecting "
+            "{SELECT, WITH, '{', '(', '<'}"
+        },
+    )
     bad_format = http.post(
         "/api/v1/query", json={"query": "SELECT count() FROM runs", "format": "x"}
     )

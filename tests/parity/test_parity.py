@@ -32,8 +32,6 @@ from trigger.emulator import Emulator
 
 PENDING: frozenset[str] = frozenset(
     {
-        # By design (lead to decide): the emulator's TRQL subset has its own syntax errors.
-        "query_syntax_error",
         # By design: the recorded server (4.5.12) has no concurrency-limits routes (HTML 404);
         # the emulator serves the 4.8.3 client's API.
         "concurrency_limits",

@@ -180,12 +180,32 @@ class _Reader:
         return False
 
 
+_FIRST_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\S")
+
+
+def _check_start(text: str) -> None:
+    """A query must open with ``SELECT`` or ``WITH``: anything else is refused with the
+    server's own parser message (measured), which names the line, column and token."""
+    match = _FIRST_TOKEN.search(text)
+    token = match.group() if match else "<EOF>"
+    if token.lower() in ("select", "with") or token in ("{", "(", "<"):
+        return
+    at = match.start() if match else len(text)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1)
+    raise QueryError(
+        f"Syntax error at line {line}:{column}: mismatched input '{token}' "
+        "expecting {SELECT, WITH, '{', '(', '<'}"
+    )
+
+
 def parse(text: str) -> Query:
     """Parse a query of the served subset.
 
     Raises:
         QueryError: It is outside the subset.
     """
+    _check_start(text)
     reader = _Reader(_tokens(text))
     reader.take("kw", "select")
     items: list[tuple[str, str]] = []

@@ -77,14 +77,15 @@ async def run_query(request: Request) -> Response:
         method_not_allowed("POST")
     credential = builder_auth(request, allow_jwt=True)
     body = await parse_body(request, QUERY_BODY)
+    refused: QueryError | None = None
     try:
         parsed = engine.parse(body["query"])
         table = parsed.table
-    except QueryError:
-        parsed, table = None, "__unparseable__"
+    except QueryError as error:
+        parsed, table, refused = None, "__unparseable__", error
     forbid_unless(credential, "read", [("query", table)])
     if parsed is None:
-        fail(400, engine.SUPPORTED)
+        fail(400, str(refused))
     state = emulator_state(request)
     env = credential.env
     assert env is not None
