@@ -49,7 +49,8 @@ from packaging.utils import canonicalize_name
 from sybil import Document, Example, Region, Sybil
 
 import trigger
-from trigger.emulator import Emulator, TaskContext
+from trigger.emulator import Emulator
+from trigger.emulator.examples import register_example_tasks
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -647,40 +648,10 @@ def parse_page(document: Document) -> Iterable[Region]:
 # -- the handlers every page gets ---------------------------------------------------------
 
 
-def _hello_world(payload: dict[str, Any]) -> dict[str, str]:
-    return {"message": f"Hello, {payload['name']}!"}
-
-
-def _send_email(payload: dict[str, Any]) -> dict[str, Any]:
-    return {"sent": True, "to": payload["to"]}
-
-
-def _flaky(payload: Any, ctx: TaskContext) -> dict[str, int]:
-    if ctx.attempt == 1:
-        raise RuntimeError("the first attempt always fails")
-    return {"attempt": ctx.attempt}
-
-
-async def _approve_order(payload: Any, ctx: TaskContext) -> Any:
-    order = payload.get("order_id") if isinstance(payload, dict) else None
-    token = ctx.wait.create_token(
-        timeout="1h", tags=[f"order:{order}"] if isinstance(order, str) else []
-    )
-    # Where an example finds the token to complete: the run's metadata.
-    ctx.metadata.set("token_id", token.id)
-    result = await ctx.wait.for_token(token)
-    return result.unwrap()
-
-
 def register_handlers(emulator: Emulator) -> None:
-    """Register the task handlers every docs page can trigger."""
-    emulator.register("hello-world", _hello_world)
-    emulator.register("send-email", _send_email, concurrency_limit=10)
-    emulator.register("flaky", _flaky, max_attempts=3)
-    emulator.register("approve-order", _approve_order)
-    # A scheduled task (schedules.task in TypeScript) for the schedules examples: the
-    # emulator lets schedules name only tasks declared as scheduled.
-    emulator.declare_task("daily-digest", scheduled=True)
+    """Register the task handlers every docs page can trigger: the package's example tasks,
+    which ``trigger emulator --example-tasks`` registers for a reader too."""
+    register_example_tasks(emulator)
 
 
 @contextlib.contextmanager

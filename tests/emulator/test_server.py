@@ -188,6 +188,28 @@ def test_cli_prints_keys_and_stops_on_sigterm() -> None:
             process.communicate()
 
 
+def test_cli_example_tasks_run_as_the_docs_show() -> None:
+    process, url, key = _start_cli("--example-tasks", "--project-ref", "proj_docs")
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "export TRIGGER_PROJECT_REF=proj_docs"
+        health = httpx.get(f"{url}/_emulator/health").json()
+        assert {"hello-world", "send-email", "flaky", "approve-order"} <= set(health["tasks"])
+        with trigger.Client(secret_key=key, base_url=url) as client:
+            handle = client.tasks.trigger("hello-world", {"name": "Ada"})
+            run = client.runs.poll(handle.id, interval=0.1, timeout=10)
+            assert (run.status, run.output) == ("COMPLETED", {"message": "Hello, Ada!"})
+            flaky = client.runs.poll(client.tasks.trigger("flaky").id, interval=0.1, timeout=10)
+            assert (flaky.status, flaky.output, flaky.attempt_count) == (
+                "COMPLETED",
+                {"attempt": 2},
+                2,
+            )
+    finally:
+        process.kill()
+        process.communicate()
+
+
 def test_acknowledged_triggers_survive_sigkill(tmp_path: Path) -> None:
     db = str(tmp_path / "killed.db")
     process, url, key = _start_cli("--db", db)

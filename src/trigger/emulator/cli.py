@@ -1,7 +1,7 @@
 """The ``trigger emulator`` command (also ``python -m trigger.emulator``).
 
     trigger emulator --host 127.0.0.1 --port 3030 [--db PATH] [--project-ref REF]
-                     [--strict-keys] [--seed N]
+                     [--strict-keys] [--seed N] [--example-tasks]
 
 When ready it prints its URL, project ref and keys; SIGINT and SIGTERM stop it cleanly.
 """
@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="complete",
         help="what runs of tasks without a handler do (default: complete)",
     )
+    emulator.add_argument(
+        "--example-tasks",
+        action="store_true",
+        help="register the documentation's example tasks (hello-world, send-email, ...)",
+    )
     emulator.add_argument("--log-level", default="warning", help="uvicorn log level")
     return parser
 
@@ -54,6 +59,7 @@ def _banner(url: str, project_ref: str, keys: dict[str, str], pat: str) -> str:
         "",
         f"  export TRIGGER_API_URL={url}",
         f"  export TRIGGER_SECRET_KEY={keys['dev']}",
+        f"  export TRIGGER_PROJECT_REF={project_ref}",
     ]
     return "\n".join(lines)
 
@@ -86,6 +92,10 @@ def run_emulator(options: argparse.Namespace) -> int:
         unhandled=options.unhandled,
         log_level=options.log_level,
     )
+    if options.example_tasks:
+        from trigger.emulator.examples import register_example_tasks
+
+        register_example_tasks(emulator)
 
     def ready() -> None:
         text = _banner(
