@@ -487,13 +487,30 @@ def _shell_script(page: Page, command: str) -> str:
     )
 
 
+_PORT_OPTION = re.compile(r"--port[ =](\d+)")
+_BOUND_PORT = re.compile(r"127\.0\.0\.1:(\d+)")
+
+
+def _as_shown(text: str, shown_port: str | None) -> str:
+    """What a server bound to any port printed, with its port written as the page shows."""
+    bound = _BOUND_PORT.search(text)
+    if shown_port is None or bound is None:
+        return text
+    return text.replace(f"127.0.0.1:{bound.group(1)}", f"127.0.0.1:{shown_port}")
+
+
 def _run_server(page: Page, command: _Command, where: str) -> str | None:
+    # A page shows a fixed port (``--port 3030``); the test binds any free one, so a server
+    # already on that port (a real Trigger.dev server, say) cannot fail the page.
+    option = _PORT_OPTION.search(command.text)
+    shown_port = option.group(1) if option and option.group(1) != "0" else None
+    text_to_run = _PORT_OPTION.sub("--port 0", command.text) if shown_port else command.text
     process = subprocess.Popen(
         [
             "bash",
             "-c",
             f"if [ -f {shlex.quote(str(page.shell_state))} ]; then "
-            f". {shlex.quote(str(page.shell_state))}; fi\nexec {command.text}",
+            f". {shlex.quote(str(page.shell_state))}; fi\nexec {text_to_run}",
         ],
         cwd=page.directory,
         env=_subprocess_env(),
@@ -510,13 +527,13 @@ def _run_server(page: Page, command: _Command, where: str) -> str | None:
     try:
         deadline = time.monotonic() + SERVER_WAIT
         while True:
-            text = "".join(printed)
+            text = _as_shown("".join(printed), shown_port)
             ready = output_matches(command.expected, text) if command.expected else bool(text)
             if ready:
                 return None
             if process.poll() is not None or time.monotonic() > deadline:
                 reader.join(5)
-                text = "".join(printed)
+                text = _as_shown("".join(printed), shown_port)
                 state = (
                     f"exited {process.returncode}"
                     if process.poll() is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -273,6 +274,29 @@ def test_a_server_command_runs_in_the_background(tmp_path: Path, page: Page) -> 
         """,
     )
     assert run_all(items) == [None]
+
+
+def test_a_server_shown_on_a_taken_port_binds_another(tmp_path: Path, page: Page) -> None:
+    # Something already listens on the port the page shows; the page still passes, and
+    # what the server printed is compared with its port written as the page shows it.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        items = examples(
+            tmp_path,
+            page,
+            f"""\
+            ```console
+            $ trigger emulator --port {port} --seed 7
+            Trigger.dev emulator ready at http://127.0.0.1:{port}
+            ...
+              export TRIGGER_API_URL=http://127.0.0.1:{port}
+            ...
+            ```
+            """,
+        )
+        assert run_all(items) == [None]
 
 
 def test_file_and_pytest_file_blocks(tmp_path: Path, page: Page) -> None:
