@@ -34,15 +34,17 @@ Layers, each visible as modules:
   use indexes; list pages walk ``(env_id, created_at, seq)`` from a cursor, never
   ``OFFSET``.
 
-One clock drives everything: `SystemClock` is real time; `ManualClock` moves only when told
-to (a test jumps over a ten-minute TTL instantly), and every timer fires from it.
+One clock drives everything: `SystemClock` is real time; `ManualClock`, the virtual clock,
+moves only when told to (`Emulator.advance` walks it event by event, so a test jumps over
+a day-long delay instantly) or, in auto mode, skips to the next due event whenever no
+handler runs; every timer fires from it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from trigger.emulator.clock import Clock, ManualClock, SystemClock
+from trigger.emulator.clock import Clock, ClockMode, ManualClock, SystemClock
 from trigger.emulator.engine.runs import RetryPolicy
 from trigger.emulator.handlers import TaskContext, TaskMetadata
 from trigger.emulator.waiting import (
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Clock",
+    "ClockMode",
     "CreatedToken",
     "Emulator",
     "ManualClock",

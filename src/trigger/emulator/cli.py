@@ -2,6 +2,7 @@
 
     trigger emulator --host 127.0.0.1 --port 3030 [--db PATH] [--project-ref REF]
                      [--strict-keys] [--seed N] [--example-tasks]
+                     [--clock real|virtual|auto] [--start-time 2026-03-01T00:00:00Z]
 
 When ready it prints its URL, project ref and keys; SIGINT and SIGTERM stop it cleanly.
 """
@@ -12,6 +13,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from types import FrameType
 
 __all__ = ["build_parser", "main", "run_emulator"]
@@ -46,16 +48,43 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="register the documentation's example tasks (hello-world, send-email, ...)",
     )
+    emulator.add_argument(
+        "--clock",
+        choices=("real", "virtual", "auto"),
+        default="real",
+        help="real time (default); virtual: moves only through POST /_emulator/clock; "
+        "auto: virtual, and skips to the next due event whenever no handler runs",
+    )
+    emulator.add_argument(
+        "--start-time",
+        type=_aware_time,
+        default=None,
+        metavar="ISO",
+        help="where a virtual clock starts (ISO 8601 with an offset; default: now)",
+    )
     emulator.add_argument("--log-level", default="warning", help="uvicorn log level")
     return parser
 
 
-def _banner(url: str, project_ref: str, keys: dict[str, str], pat: str) -> str:
+def _aware_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time with an offset (e.g. 2026-03-01T09:00:00Z)"
+        )
+    return when
+
+
+def _banner(url: str, project_ref: str, keys: dict[str, str], pat: str, clock: str = "") -> str:
     lines = [
         f"Trigger.dev emulator ready at {url}",
         f"  project ref  {project_ref}",
         *(f"  {slug:<12} {key}" for slug, key in keys.items()),
         f"  {'pat':<12} {pat}",
+        *([f"  {'clock':<12} {clock}"] if clock else []),
         "",
         f"  export TRIGGER_API_URL={url}",
         f"  export TRIGGER_SECRET_KEY={keys['dev']}",
@@ -81,6 +110,9 @@ def run_emulator(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if options.start_time is not None and options.clock == "real":
+        print("trigger emulator: --start-time needs --clock virtual or auto", file=sys.stderr)
+        return 2
 
     emulator = Emulator(
         host=options.host,
@@ -90,6 +122,8 @@ def run_emulator(options: argparse.Namespace) -> int:
         strict_keys=options.strict_keys,
         seed=options.seed,
         unhandled=options.unhandled,
+        clock=options.clock,
+        start_time=options.start_time,
         log_level=options.log_level,
     )
     if options.example_tasks:
@@ -98,8 +132,14 @@ def run_emulator(options: argparse.Namespace) -> int:
         register_example_tasks(emulator)
 
     def ready() -> None:
+        mode = emulator.clock.mode
+        clock = "" if mode == "real" else f"{mode}, at {emulator.now.isoformat()}"
         text = _banner(
-            emulator.url, emulator.project_ref, emulator.keys, emulator.personal_access_token
+            emulator.url,
+            emulator.project_ref,
+            emulator.keys,
+            emulator.personal_access_token,
+            clock,
         )
         print(text, flush=True)
 

@@ -1,9 +1,12 @@
 """The one clock every part of the emulator reads.
 
-Everything that depends on time (creation stamps, delays, TTLs, retries, the default list
-window) asks a `Clock` for "now" in Unix milliseconds, and the runtime sleeps until the next
-instant a run needs attention. `SystemClock` is real time. `ManualClock` only moves when told
-to, so a test can jump over a ten-minute TTL in no time: advancing it wakes the runtime.
+Everything that depends on time (creation stamps, delays, TTLs, retry backoff, waitpoint
+timeouts, idempotency-key TTLs, schedules, rate-limit windows, the default list window) asks
+a `Clock` for "now" in Unix milliseconds, and the runtime sleeps until the next instant
+something needs attention. `SystemClock` is real time. `ManualClock` is the virtual clock:
+it only moves when told to, so a test jumps over a day-long delay in no time. With
+``auto=True`` the runtime moves it itself, straight to the next due event, whenever no
+handler is running.
 """
 
 from __future__ import annotations
@@ -11,8 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+ClockMode = Literal["real", "virtual", "auto"]
+"""How the emulator's time moves: ``real`` time, a ``virtual`` clock that moves when told,
+or an ``auto`` virtual clock that also skips to the next due event by itself."""
+
+__all__ = ["Clock", "ClockMode", "ManualClock", "SystemClock", "make_clock"]
 
 
 class Clock:
@@ -48,6 +57,11 @@ class Clock:
         """Whether time moves only when told to (the runtime then never sleeps on it)."""
         return False
 
+    @property
+    def mode(self) -> str:
+        """``real``, ``virtual`` (moves when told) or ``auto`` (skips to the next event)."""
+        return "real"
+
 
 class SystemClock(Clock):
     """Real wall-clock time."""
@@ -58,18 +72,36 @@ class SystemClock(Clock):
 
 
 class ManualClock(Clock):
-    """A clock that stands still until `advance` or `set` moves it.
+    """The virtual clock: it stands still until `advance` or `set` moves it.
+
+    `Emulator.advance` moves it event by event, running everything due on the way at its
+    own instant; `advance` and `set` here jump at once, and the runtime then fires whatever
+    fell due in one step.
 
     Args:
         start_ms: The initial time in Unix milliseconds (default: the real time now).
+        start: The initial time as an aware datetime (instead of ``start_ms``).
+        auto: Let the runtime skip straight to the next due event whenever no handler is
+            running (see `auto`).
     """
 
-    def __init__(self, start_ms: int | None = None) -> None:
+    def __init__(
+        self, start_ms: int | None = None, *, start: datetime | None = None, auto: bool = False
+    ) -> None:
         super().__init__()
         if start_ms is not None and (isinstance(start_ms, bool) or not isinstance(start_ms, int)):
             raise TypeError("start_ms must be an int (Unix milliseconds)")
+        if start is not None:
+            if start_ms is not None:
+                raise TypeError("give start_ms or start, not both")
+            if not isinstance(start, datetime) or start.utcoffset() is None:
+                raise TypeError("start must be a timezone-aware datetime")
+            start_ms = round(start.timestamp() * 1000)
+        if not isinstance(auto, bool):
+            raise TypeError("auto must be a bool")
         self._now = start_ms if start_ms is not None else time.time_ns() // 1_000_000
         self._now_lock = threading.Lock()
+        self._auto = auto
 
     def now_ms(self) -> int:
         """The clock's current time in Unix milliseconds."""
@@ -77,7 +109,7 @@ class ManualClock(Clock):
             return self._now
 
     def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds`` and wake whoever waits on it."""
+        """Jump forward by ``seconds`` and wake whoever waits on it."""
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise ValueError("seconds must be a non-negative number")
         with self._now_lock:
@@ -95,6 +127,48 @@ class ManualClock(Clock):
         self._notify()
 
     @property
+    def auto(self) -> bool:
+        """Whether the runtime skips to the next due event whenever no handler runs.
+
+        It skips toward the timers of runs and waitpoints (delays, TTLs, retries, waits,
+        timeouts), firing any schedule that falls due on the way; a schedule alone never
+        moves it, or an hourly schedule would fire without end. Setting it wakes the runtime.
+        """
+        return self._auto
+
+    @auto.setter
+    def auto(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError("auto must be a bool")
+        self._auto = value
+        self._notify()
+
+    @property
     def is_virtual(self) -> bool:
-        """Always true: this clock only moves when told to."""
+        """Always true: this clock only moves when told to (or, in auto mode, by itself)."""
         return True
+
+    @property
+    def mode(self) -> str:
+        """``auto`` when `auto` is set, else ``virtual``."""
+        return "auto" if self._auto else "virtual"
+
+
+def make_clock(clock: Clock | str | None, start: datetime | None = None) -> Clock:
+    """The clock for an `Emulator` argument: a `Clock` as given, or one made for a mode.
+
+    Args:
+        clock: A `Clock`, a `ClockMode` (``real``, ``virtual``, ``auto``) or ``None`` (real).
+        start: Where a virtual clock made here starts (default: the real time now).
+    """
+    if isinstance(clock, Clock):
+        if start is not None:
+            raise TypeError("start applies to a clock made from a mode, not to a Clock given")
+        return clock
+    if clock is None or clock == "real":
+        if start is not None:
+            raise ValueError("start needs a virtual clock (clock='virtual' or 'auto')")
+        return SystemClock()
+    if clock in ("virtual", "auto"):
+        return ManualClock(start=start, auto=clock == "auto")
+    raise ValueError(f"clock must be a Clock or one of 'real', 'virtual', 'auto', got {clock!r}")

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from trigger.emulator.clock import Clock
+from trigger.emulator.clock import Clock, ManualClock
 from trigger.emulator.engine import dispatch
 from trigger.emulator.engine import runs as engine
 from trigger.emulator.engine.metadata import apply_operations
@@ -45,11 +45,11 @@ logger = logging.getLogger("trigger.emulator")
 UnhandledMode = Literal["complete", "pending_version", "fail"]
 
 _BATCH = 200
+"""Runs started per queue per step (the next step takes more)."""
 _MIN_STEP_INTERVAL_S = 0.025
 """Steps come at most this often: a burst of triggers (or of timers falling due) is
 handled in one step and one transaction, not one each; a quiet runtime still answers a
-wake at once."""
-"""Runs started per queue per step (the next step takes more)."""
+wake at once. A virtual clock being moved steps without this pause."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,7 +105,13 @@ class Runtime:
         )
         self._idle = threading.Condition()
         self._busy = 0
-        self._step_hooks: list[Callable[[int], int | None]] = []
+        self._step_hooks: list[tuple[Callable[[int], int | None], bool]] = []
+        # The next due time of what may move an auto clock (all but schedules), from the
+        # last step.
+        self._next_driving: int | None = None
+        # An `advance_to` in progress: its target and the future it resolves.
+        self._advance: tuple[int, concurrent.futures.Future[int]] | None = None
+        self._advance_lock = threading.Lock()
         self.waits = WaitpointService(store, clock, project, self.wake)
         """Waitpoint tokens, their timers, and the handlers waiting on them."""
         self.add_step_hook(self.waits.step)
@@ -185,9 +191,11 @@ class Runtime:
         loop_time = asyncio.get_running_loop().time
         self._ready.set()
         last_step = -_MIN_STEP_INTERVAL_S
+        hurry = False  # moving a virtual clock: step again at once, no pause
+        instants = 0  # steps in a row at one instant with something still due there
         while not self._stopping:
             pause = last_step + _MIN_STEP_INTERVAL_S - loop_time()
-            if pause > 0:
+            if pause > 0 and not hurry:
                 await asyncio.sleep(pause)
             self._wake_event.clear()
             self._wake_pending = False
@@ -197,11 +205,88 @@ class Runtime:
             except Exception:
                 logger.exception("emulator runtime step failed")
                 next_due = self.clock.now_ms() + 100
+            hurry = False
             timeout: float | None = None
-            if next_due is not None and not self.clock.is_virtual:
+            if self.clock.is_virtual:
+                now = self.clock.now_ms()
+                due_now = next_due is not None and next_due <= now
+                instants = instants + 1 if due_now else 0
+                if self.running() == 0 and (not due_now or instants > 3):
+                    hurry = self._move_virtual_clock(next_due, now)
+                elif due_now and instants <= 3:
+                    hurry = True  # a step left work due now (a wake, a freed slot)
+                if hurry:
+                    await asyncio.sleep(0)  # let handlers just launched begin
+                    continue
+            elif next_due is not None:
                 timeout = max(0.0, (next_due - self.clock.now_ms()) / 1000)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake_event.wait(), timeout)
+
+    def _move_virtual_clock(self, next_due: int | None, now: int) -> bool:
+        """Nothing runs and nothing is due now: move a virtual clock toward the next event,
+        or finish an `advance_to`; whether to step again at once."""
+        clock = self.clock
+        assert isinstance(clock, ManualClock)
+        advance = self._advance
+        if advance is not None:
+            target, future = advance
+            if next_due is not None and next_due <= target and next_due > now:
+                clock.set(next_due)
+                return True
+            if now < target:
+                clock.set(target)
+                return True
+            self._advance = None
+            if not future.done():
+                future.set_result(now)
+            return False
+        driving = self._next_driving
+        if clock.auto and driving is not None and driving > now and next_due is not None:
+            clock.set(min(next_due, driving))
+            return True
+        return False
+
+    def running(self) -> int:
+        """Handlers executing now: launched and neither finished nor parked on a wait."""
+        return max(0, self._busy - self.waits.parked())
+
+    def advance_to(self, target_ms: int, timeout: float) -> int:
+        """Move a virtual clock to ``target_ms`` event by event (blocking; any thread but
+        the runtime's): at each due instant on the way the clock stops, the step runs and
+        the handlers it started finish or park before time moves on. Returns the new time.
+
+        Raises:
+            RuntimeError: The clock is not virtual, or this is the runtime's own thread.
+            TimeoutError: Handlers were still running after ``timeout`` seconds.
+        """
+        if not isinstance(self.clock, ManualClock):
+            raise RuntimeError("the emulator runs on the real clock; start it with a virtual one")
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a handler cannot advance the clock it runs on")
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            raise RuntimeError("the emulator is not running")
+        with self._advance_lock:  # one advance at a time
+            future: concurrent.futures.Future[int] = concurrent.futures.Future()
+
+            def begin() -> None:
+                self._advance = (target_ms, future)
+                self.wake()
+
+            loop.call_soon_threadsafe(begin)
+            try:
+                return future.result(timeout)
+            except concurrent.futures.TimeoutError:
+                loop.call_soon_threadsafe(self._drop_advance, future)
+                raise TimeoutError(
+                    f"handlers still running after {timeout} s of advancing the clock "
+                    f"(now {self.clock.now_ms()} ms, target {target_ms} ms)"
+                ) from None
+
+    def _drop_advance(self, future: concurrent.futures.Future[int]) -> None:
+        if self._advance is not None and self._advance[1] is future:
+            self._advance = None
 
     # -- one step ---------------------------------------------------------------------------
 
@@ -238,16 +323,23 @@ class Runtime:
             self._cancel_task(run_id)
         for run in launches:
             self._launch(run)
-        for hook in self._step_hooks:
+        driving = next_due
+        for hook, drives_time in self._step_hooks:
             hook_due = hook(now)
             if hook_due is not None and (next_due is None or hook_due < next_due):
                 next_due = hook_due
+            if drives_time and hook_due is not None and (driving is None or hook_due < driving):
+                driving = hook_due
+        self._next_driving = driving
         return next_due
 
-    def add_step_hook(self, hook: Callable[[int], int | None]) -> None:
+    def add_step_hook(self, hook: Callable[[int], int | None], *, drives_time: bool = True) -> None:
         """Run ``hook(now)`` at every step (batches, bulk actions); it returns its next due
-        time (Unix ms) or ``None``, and may `wake` the runtime to be called again at once."""
-        self._step_hooks.append(hook)
+        time (Unix ms) or ``None``, and may `wake` the runtime to be called again at once.
+
+        ``drives_time=False`` (schedules) keeps the hook's due times from moving an auto
+        clock by themselves: they fire when time passes them for another reason."""
+        self._step_hooks.append((hook, drives_time))
 
     def _queue_state(self, env_id: str, name: str) -> dispatch.QueueState:
         row = self.store.get_queue(env_id, name)

@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,7 +37,7 @@ import uvicorn.protocols.http.h11_impl
 
 from trigger.emulator import background
 from trigger.emulator.app import build_app
-from trigger.emulator.clock import Clock, SystemClock
+from trigger.emulator.clock import Clock, ClockMode, ManualClock, make_clock
 from trigger.emulator.engine.runs import RetryPolicy, RunState
 from trigger.emulator.handlers import Handler, TaskRegistry, TaskSpec
 from trigger.emulator.ids import IdGenerator
@@ -84,7 +85,11 @@ class Emulator:
         strict_keys: Accept only the keys the emulator prints (default: any well-formed key
             as that environment).
         seed: Make generated ids, keys and the project ref deterministic.
-        clock: The clock (default: real time; a `ManualClock` for tests that jump in time).
+        clock: How time moves: ``"real"`` (default), ``"virtual"`` (a `ManualClock` that
+            moves when told: `advance`), ``"auto"`` (virtual, and it skips to the next due
+            event whenever no handler runs), or a `Clock` object.
+        start_time: Where a virtual clock made from ``clock="virtual"``/``"auto"`` starts
+            (an aware datetime; default: the real time now).
         unhandled: What runs of tasks without a handler do: ``complete`` (null output after
             ``unhandled_duration`` seconds), ``pending_version`` (wait for a handler) or
             ``fail``.
@@ -106,7 +111,8 @@ class Emulator:
         project_ref: str | None = None,
         strict_keys: bool = False,
         seed: int | None = None,
-        clock: Clock | None = None,
+        clock: Clock | ClockMode | None = None,
+        start_time: datetime | None = None,
         unhandled: UnhandledMode = "complete",
         unhandled_duration: float = 0.05,
         retry: RetryPolicy | None = None,
@@ -140,7 +146,11 @@ class Emulator:
         self._project.on_change = self._save_project
         if saved is None:
             self._save_project()
-        self._clock = clock or SystemClock()
+        try:
+            self._clock = make_clock(clock, start_time)
+        except BaseException:
+            self._store.close()
+            raise
         self._registry = TaskRegistry()
         settings = RuntimeSettings(
             unhandled=unhandled,
@@ -297,6 +307,64 @@ class Emulator:
     def clock(self) -> Clock:
         """The clock every part of the emulator reads."""
         return self._clock
+
+    @property
+    def now(self) -> datetime:
+        """The emulator's time (UTC)."""
+        return _utc(self._clock.now_ms())
+
+    def advance(self, by: timedelta | float, *, timeout: float = 30.0) -> datetime:
+        """Move the virtual clock forward, running every due event on the way in order.
+
+        At each instant something falls due (a delay, a TTL, a retry, a wait, a timeout, a
+        schedule) the clock stops there, that step runs, and the handlers it starts finish
+        or park in a wait before time moves on; so a day of hourly schedules gives 24 runs,
+        each created at its own hour. Don't call it from a handler.
+
+        Args:
+            by: How far: a timedelta or a number of seconds (not negative).
+            timeout: Seconds to wait, in all, for handlers to finish or park.
+
+        Returns:
+            The new time (UTC).
+
+        Raises:
+            RuntimeError: The emulator runs on the real clock, or is not started.
+            TimeoutError: Handlers were still running after ``timeout`` seconds.
+        """
+        if isinstance(by, timedelta):
+            seconds = by.total_seconds()
+        elif isinstance(by, (int, float)) and not isinstance(by, bool):
+            seconds = float(by)
+        else:
+            raise TypeError("by must be a timedelta or a number of seconds")
+        if not seconds >= 0:  # also refuses NaN
+            raise ValueError("by must not be negative")
+        return self._advance_to(self._clock.now_ms() + round(seconds * 1000), timeout)
+
+    def advance_to(self, when: datetime, *, timeout: float = 30.0) -> datetime:
+        """Move the virtual clock to ``when`` (an aware datetime), as `advance` does.
+
+        Raises:
+            ValueError: ``when`` is before the emulator's time.
+        """
+        if not isinstance(when, datetime) or when.utcoffset() is None:
+            raise TypeError("when must be a timezone-aware datetime")
+        target = round(when.timestamp() * 1000)
+        if target < self._clock.now_ms():
+            raise ValueError("when is before the emulator's time; the clock never goes back")
+        return self._advance_to(target, timeout)
+
+    def _advance_to(self, target_ms: int, timeout: float) -> datetime:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        if not isinstance(self._clock, ManualClock):
+            raise RuntimeError(
+                "the emulator runs on the real clock; start it with clock='virtual' to advance it"
+            )
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; start it first")
+        return _utc(self._runtime.advance_to(target_ms, timeout))
 
     def key_for(self, env: str) -> str:
         """The secret key of an environment: ``dev``, ``stg``/``staging``, ``prod``, ``preview``."""
@@ -482,3 +550,7 @@ class Emulator:
 
     def __repr__(self) -> str:
         return f"Emulator(url={self._url!r}, project_ref={self._project.ref!r})"
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)

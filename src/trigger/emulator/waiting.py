@@ -156,6 +156,9 @@ class WaitpointService:
         self.project = project
         self.wake = wake
         self._waiters: dict[tuple[str, str], Deliver] = {}
+        # The waits a handler is blocked in (registered and not yet delivered or forgotten):
+        # such a handler does not count as running when a virtual clock looks for idleness.
+        self._parked: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._ids: IdGenerator | None = None
         self._base_url: Callable[[], str] = lambda: ""
@@ -272,10 +275,16 @@ class WaitpointService:
                 self.store.update_run(conn, resumed, run)
         return out
 
+    def parked(self) -> int:
+        """How many handlers are blocked in a wait."""
+        with self._lock:
+            return len(self._parked)
+
     def _deliver(self, deliveries: Sequence[tuple[str, WaitpointState]]) -> None:
         for run_id, waitpoint in deliveries:
             with self._lock:
                 deliver = self._waiters.pop((run_id, waitpoint.id), None)
+                self._parked.discard((run_id, waitpoint.id))
             if deliver is not None:
                 deliver(result_of(waitpoint))
 
@@ -308,6 +317,9 @@ class WaitpointService:
         if outcome is not None:
             self.forget(run_id, waitpoint_id)
         else:
+            with self._lock:
+                if key in self._waiters:  # not delivered meanwhile
+                    self._parked.add(key)
             self.wake()
         return outcome
 
@@ -352,6 +364,7 @@ class WaitpointService:
         """Drop a waiting handler's callback (it stopped waiting)."""
         with self._lock:
             self._waiters.pop((run_id, waitpoint_id), None)
+            self._parked.discard((run_id, waitpoint_id))
 
     def timed_wait(self, run_id: str, ids: IdGenerator, duration_ms: int) -> str:
         """A ``DATETIME`` waitpoint completing ``duration_ms`` from now, for a run to wait on."""
