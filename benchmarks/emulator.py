@@ -43,6 +43,7 @@ import trigger
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import schedules_week  # noqa: E402
 from run import Row, median, paired, peak_rss, ratio_row, reset_peak_rss, table  # noqa: E402
 
 MARKER = "<!-- emulator benchmarks: written by `benchmarks/run.py --emulator --write` -->"
@@ -716,6 +717,8 @@ def run(quick: bool) -> list[str]:
         "",
         *notes,
         "<!-- --8<-- [end:emulator-results] -->",
+        "",
+        *schedules_week.section(quick),  # its own part (`schedules_week.py --write` too)
         "",
         "<!-- --8<-- [start:emulator-profile] -->",
         PROFILE.rstrip("\n"),

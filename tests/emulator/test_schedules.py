@@ -272,3 +272,15 @@ def test_schedules_name_declared_scheduled_tasks_once_any_task_is_declared(
         trigger_emulator.declare_task("x", scheduled="yes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="task_id"):
         trigger_emulator.declare_task("")
+
+
+def test_an_empty_timezone_is_kept_as_the_server_keeps_it(http: httpx.Client) -> None:
+    # The server checks a timezone only when it is not empty, then stores `timezone ?? "UTC"`.
+    body = {"task": "t", "cron": "0 9 * * *", "deduplicationKey": "k", "timezone": ""}
+    made = http.post("/api/v1/schedules", json=body)
+    assert (made.status_code, made.json()["timezone"]) == (200, "")
+    assert made.json()["nextRun"].endswith("T09:00:00.000Z")  # evaluated as UTC
+    again = http.put(
+        f"/api/v1/schedules/{made.json()['id']}", json={"task": "t", "cron": "0 9 * * *"}
+    )
+    assert again.json()["timezone"] == "UTC"

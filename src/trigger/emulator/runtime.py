@@ -50,6 +50,10 @@ _MIN_STEP_INTERVAL_S = 0.025
 """Steps come at most this often: a burst of triggers (or of timers falling due) is
 handled in one step and one transaction, not one each; a quiet runtime still answers a
 wake at once. A virtual clock being moved steps without this pause."""
+_MAX_STEPS_AT_ONE_INSTANT = 100
+"""A virtual clock steps again at once while work stays due at its instant (a hook firing
+a few hundred schedules per step); past this many steps the work counts as stuck and the
+clock moves on."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,7 +199,7 @@ class Runtime:
         instants = 0  # steps in a row at one instant with something still due there
         while not self._stopping:
             pause = last_step + _MIN_STEP_INTERVAL_S - loop_time()
-            if pause > 0 and not hurry:
+            if pause > 0 and not hurry and self._advance is None:
                 await asyncio.sleep(pause)
             self._wake_event.clear()
             self._wake_pending = False
@@ -211,9 +215,9 @@ class Runtime:
                 now = self.clock.now_ms()
                 due_now = next_due is not None and next_due <= now
                 instants = instants + 1 if due_now else 0
-                if self.running() == 0 and (not due_now or instants > 3):
+                if self.running() == 0 and (not due_now or instants > _MAX_STEPS_AT_ONE_INSTANT):
                     hurry = self._move_virtual_clock(next_due, now)
-                elif due_now and instants <= 3:
+                elif due_now and instants <= _MAX_STEPS_AT_ONE_INSTANT:
                     hurry = True  # a step left work due now (a wake, a freed slot)
                 if hurry:
                     await asyncio.sleep(0)  # let handlers just launched begin

@@ -41,10 +41,8 @@ from trigger.emulator.clock import Clock, ClockMode, ManualClock, make_clock
 from trigger.emulator.engine.runs import RetryPolicy, RunState
 from trigger.emulator.handlers import Handler, TaskRegistry, TaskSpec
 from trigger.emulator.ids import IdGenerator
-from trigger.emulator.packets import presigner
 from trigger.emulator.project import Project
 from trigger.emulator.runtime import Runtime, RuntimeSettings, UnhandledMode
-from trigger.emulator.shapes import retrieve_run
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import Store
 
@@ -495,6 +493,38 @@ class Emulator:
             raise TypeError("scheduled must be a bool")
         self._registry.declare(task_id, scheduled=scheduled)
 
+    def declare_schedule(
+        self,
+        task_id: str,
+        cron: str,
+        *,
+        timezone: str | None = None,
+        env: str = "dev",
+    ) -> str:
+        """Give ``task_id`` its ``DECLARATIVE`` schedule, as a deployed task's ``cron`` does
+        (``schedules.task({cron})`` in TypeScript): created, or updated in place. The task
+        is declared as scheduled if nothing registered it. Returns the schedule id.
+
+        Raises:
+            ValueError: The cron or timezone is invalid (the server's message), or the
+                environment is unknown.
+        """
+        from trigger.emulator.scheduling import declare
+
+        if not isinstance(task_id, str) or not task_id:
+            raise ValueError("task_id must be a non-empty string")
+        if not isinstance(cron, str):
+            raise TypeError("cron must be a string")
+        if timezone is not None and not isinstance(timezone, str):
+            raise TypeError("timezone must be a string (an IANA zone) or None")
+        slug = _ENV_ALIASES.get(env)
+        if slug is None:
+            raise ValueError(f"env must be one of {sorted(_ENV_ALIASES)}, got {env!r}")
+        if self._registry.get(task_id) is None and task_id not in self._registry.declared_ids():
+            self._registry.declare(task_id, scheduled=True)
+        schedule = declare(self._state, self._project.envs[slug], task_id, cron, timezone=timezone)
+        return schedule.friendly_id
+
     def declared_task_ids(self) -> list[str]:
         """The ids of the tasks declared without a handler (`declare_task`)."""
         return self._registry.declared_ids()
@@ -545,8 +575,9 @@ class Emulator:
             time.sleep(0.005)
 
     def _shown(self, run: RunState) -> dict[str, Any]:
-        presign = presigner(self._url, self._project, run, self._clock.now_ms())
-        return retrieve_run(run, "2025-07-16", presign=presign)
+        from trigger.emulator.routes.runs import retrieve_body
+
+        return retrieve_body(self._state, run, "2025-07-16")
 
     def __repr__(self) -> str:
         return f"Emulator(url={self._url!r}, project_ref={self._project.ref!r})"

@@ -135,10 +135,12 @@ def retrieve_run(
     root: RunState | None = None,
     children: list[RunState] | None = None,
     presign: Callable[[str], str] | None = None,
+    schedule: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``GET /api/v3/runs/{id}``: a `RetrieveRunResponse`.
 
-    ``presign`` makes the download URL of an offloaded payload or output (its path).
+    ``presign`` makes the download URL of an offloaded payload or output (its path);
+    ``schedule`` is the schedule that triggered the run, as the retrieve shows it.
     """
     out = _common(run, api_version)
     if run.payload_type != "application/store":
@@ -150,6 +152,7 @@ def retrieve_run(
     elif run.status == "COMPLETED_SUCCESSFULLY" and presign is not None and run.output:
         out["outputPresignedUrl"] = presign(run.output)
     _put(out, "error", serialized_error(run.error))
+    _put(out, "schedule", schedule)
     out["attemptCount"] = run.attempt_number
     out["attempts"] = []
     related: dict[str, Any] = {}

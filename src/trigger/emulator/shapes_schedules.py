@@ -3,7 +3,8 @@
 Create and update answer the upsert service's object (environments with ``shortcode`` and
 ``userName``); retrieve, activate and deactivate the view presenter's (environments with
 ``id`` and ``type``, no next run while inactive); the list its own (``externalId`` always
-present, environments with ``slug``). Keys are in the server's order.
+present, environments with ``slug``). Keys are in the server's order. `run_schedule` is
+the ``schedule`` a scheduled run's retrieve shows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from trigger.emulator.engine import cron
 from trigger.emulator.engine.schedules import ScheduleState, Timing
 from trigger.emulator.project import Environment
 
-__all__ = ["list_item", "shortcode", "timezones", "upserted", "viewed"]
+__all__ = ["list_item", "run_schedule", "shortcode", "timezones", "upserted", "viewed"]
 
 _WORDS_A = (
     "high", "quiet", "bold", "bright", "calm", "swift", "warm", "brave", "keen", "proud",
@@ -126,4 +127,14 @@ def list_item(schedule: ScheduleState, env: Environment, when: Timing | None) ->
     _put(environment, "userName", env.user_name)
     _put(environment, "branchName", env.branch)
     out["environments"] = [environment]
+    return out
+
+
+def run_schedule(schedule: ScheduleState) -> dict[str, Any]:
+    """The ``schedule`` of a scheduled run's retrieve (the retrieve presenter's
+    ``resolveSchedule``): absent keys omitted."""
+    out: dict[str, Any] = {"id": schedule.friendly_id}
+    _put(out, "externalId", schedule.external_id)
+    _put(out, "deduplicationKey", _dedup(schedule))
+    out["generator"] = _generator(schedule)
     return out

@@ -133,8 +133,13 @@ def trigger_run(
     trigger_source: str | None = None,
     batch_id: str | None = None,
     replayed_from: str | None = None,
+    schedule_id: str | None = None,
+    created_at: int | None = None,
 ) -> TriggerOutcome:
     """Create a run (or find the one holding its idempotency key) and store it.
+
+    A schedule's run names it (``schedule_id``, a ``sched_…`` id; its trigger source is
+    ``schedule``) and is created at the occurrence's time (``created_at``), as on the server.
 
     Raises:
         TriggerError: 422 (too many tags), 413 (metadata too large), or 500 for a
@@ -180,6 +185,8 @@ def trigger_run(
         delay_until = parse_delay(delay, now)
 
     source = trigger_source if trigger_source in _TRIGGER_SOURCES else "api"
+    if schedule_id is not None:
+        source = "schedule"
     priority = options.get("priority")
     max_duration = options.get("maxDuration")
 
@@ -202,7 +209,7 @@ def trigger_run(
             env_id=env.id,
             task=task_id,
             status="DELAYED" if delay_until is not None else "PENDING",
-            created_at=now,
+            created_at=now if created_at is None else created_at,
             updated_at=now,
             payload=payload,
             payload_type=payload_type,
@@ -231,6 +238,7 @@ def trigger_run(
             delay_until=delay_until,
             queued_at=None if delay_until is not None else now,
             batch_id=batch_id,
+            schedule_id=schedule_id,
             bulk_action_id=options.get("bulkActionId"),
             replayed_from=replayed_from,
             trigger_source=source,

@@ -50,8 +50,10 @@ from trigger.emulator.schemas import (
     UPDATE_METADATA_BODY,
 )
 from trigger.emulator.shapes import decode_packet, list_item, retrieve_run
+from trigger.emulator.shapes_schedules import run_schedule
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import ListQuery, encode_cursor
+from trigger.emulator.store_schedules import ScheduleStore
 from trigger.emulator.triggering import (
     MAX_TAGS,
     METADATA_MAX_BYTES,
@@ -251,14 +253,17 @@ def _run_resources(run: RunState) -> list[Resource]:
     return resources
 
 
-def _retrieve(state: EmulatorState, run: RunState, version: str | None) -> dict[str, Any]:
+def retrieve_body(state: EmulatorState, run: RunState, version: str | None) -> dict[str, Any]:
+    """A run as ``GET /api/v3/runs/{id}`` answers it (parent, root, schedule, URLs)."""
     parent = root = None
     if run.parent_run_id:
         parent = state.store.get_run(run.env_id, run.parent_run_id)
     if run.root_run_id:
         root = state.store.get_run(run.env_id, run.root_run_id)
     presign = presigner(state.url, state.project, run, state.now_ms())
-    return retrieve_run(run, version, parent=parent, root=root, presign=presign)
+    schedule = ScheduleStore(state.store).find(run.schedule_id) if run.schedule_id else None
+    shown = run_schedule(schedule) if schedule is not None else None
+    return retrieve_run(run, version, parent=parent, root=root, presign=presign, schedule=shown)
 
 
 @endpoint
@@ -273,7 +278,7 @@ async def retrieve(request: Request) -> Response:
     if run is None:
         fail(404, "Not found", {"x-should-retry": "true"})
     forbid_unless(credential, "read", _run_resources(run))
-    return json_response(_retrieve(state, run, api_version(request)))
+    return json_response(retrieve_body(state, run, api_version(request)))
 
 
 def _action_run(request: Request, credential: Credential, param: str) -> RunState:
@@ -361,7 +366,7 @@ async def reschedule(request: Request) -> Response:
         updated = engine.reschedule(run, now, delay_until)
         state.store.update_run(conn, updated, run)
     state.runtime.wake()
-    return json_response(_retrieve(state, updated, api_version(request)))
+    return json_response(retrieve_body(state, updated, api_version(request)))
 
 
 @endpoint

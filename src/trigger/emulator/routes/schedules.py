@@ -5,7 +5,8 @@ schedule whose environment is not the caller's is invisible (404), except that a
 with its deduplication key moves it to the caller's environment, as on the server. Any
 task must be declared as scheduled (``@emulator.task(id, scheduled=True)`` or
 ``emulator.declare_task(id, scheduled=True)``) once any task is declared; while none is,
-any task id is accepted.
+any task id is accepted. Writes keep each schedule's registration (its next occurrence) in
+the same transaction (`trigger.emulator.scheduling`), and wake the runtime that fires it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from trigger.emulator.routes._legacy import (
     no_handler,
     no_loader,
 )
+from trigger.emulator.scheduling import phase_secret, save
 from trigger.emulator.shapes_schedules import list_item, timezones, upserted, viewed
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_schedules import ScheduleStore
@@ -79,12 +81,6 @@ UPDATE_BODY = _options(with_key=False)
 
 _POSITIVE_INT = CoercedNumber(("int",), ("positive",))
 LIST_QUERY = Obj({"page": _POSITIVE_INT.optional(), "perPage": _POSITIVE_INT.optional()})
-
-
-def _secret(state: EmulatorState) -> str:
-    # The server spreads occurrences with a phase keyed by its encryption key; the project's
-    # id is the emulator's stable secret of the same kind.
-    return state.project.id
 
 
 def _describe(expression: str) -> str:
@@ -157,10 +153,20 @@ def _upsert(
     )
 
 
-def _save_and_answer(state: EmulatorState, env: Environment, schedule: ScheduleState) -> Response:
+def _save_and_answer(
+    state: EmulatorState,
+    env: Environment,
+    existing: ScheduleState | None,
+    schedule: ScheduleState,
+) -> Response:
     with state.store.transaction() as conn:
-        ScheduleStore.put(conn, schedule)
-    when = engine.timing(schedule, state.now_ms(), _secret(state))
+        registered = save(state, conn, existing, schedule)
+    state.runtime.wake()
+    if not registered:
+        # A valid cron that never matches (`0 0 31 2,4 *`): the server stores the schedule,
+        # then its registration throws.
+        fail(500, _SOMETHING_WRONG)
+    when = engine.timing(schedule, state.now_ms(), phase_secret(state))
     return json_response(upserted(schedule, env, when))
 
 
@@ -190,7 +196,7 @@ async def collection(request: Request) -> Response:
         size = min(query.get("perPage") or _DEFAULT_PAGE_SIZE, 100)
         rows, total = ScheduleStore(state.store).page(env.id, page, size)
         now = state.now_ms()
-        secret = _secret(state)
+        secret = phase_secret(state)
         data = [
             list_item(row, env, engine.timing(row, now, secret, list_view=True)) for row in rows
         ]
@@ -206,7 +212,7 @@ async def collection(request: Request) -> Response:
     window = _checked(state, body)
     key = body.get("deduplicationKey") or None
     existing = ScheduleStore(state.store).by_deduplication_key(key) if key else None
-    return _save_and_answer(state, env, _upsert(state, env, body, existing, window))
+    return _save_and_answer(state, env, existing, _upsert(state, env, body, existing, window))
 
 
 @endpoint
@@ -217,12 +223,13 @@ async def one(request: Request) -> Response:
     key = request.path_params["schedule_id"]
     if request.method == "GET":
         schedule = _visible(state, env, key)
-        when = engine.timing(schedule, state.now_ms(), _secret(state))
+        when = engine.timing(schedule, state.now_ms(), phase_secret(state))
         return json_response(viewed(schedule, env, when))
     if request.method == "DELETE":
         schedule = _visible(state, env, key)
         with state.store.transaction() as conn:
             ScheduleStore.delete(conn, schedule.id)
+        state.runtime.wake()
         return json_response({"id": schedule.friendly_id})
     if request.method != "PUT":
         no_handler()
@@ -234,7 +241,7 @@ async def one(request: Request) -> Response:
     if existing is not None and existing.env_id != env.id:
         fail(404, "Schedule not found")
     window = _checked(state, body)
-    return _save_and_answer(state, env, _upsert(state, env, body, existing, window))
+    return _save_and_answer(state, env, existing, _upsert(state, env, body, existing, window))
 
 
 def _toggle(active: bool) -> Any:
@@ -250,9 +257,11 @@ def _toggle(active: bool) -> Any:
         changed = msgspec.structs.replace(
             schedule, active=active, updated_at=max(state.now_ms(), schedule.updated_at)
         )
+        # Only the flag: the registration stands, and an inactive schedule's occurrences are
+        # skipped as they come (so reactivating fires the next one, not a missed one).
         with state.store.transaction() as conn:
             ScheduleStore.put(conn, changed)
-        when = engine.timing(changed, state.now_ms(), _secret(state))
+        when = engine.timing(changed, state.now_ms(), phase_secret(state))
         return json_response(viewed(changed, env, when))
 
     handler.__doc__ = f"``POST /api/v1/schedules/{{id}}/{'activate' if active else 'deactivate'}``."
