@@ -43,6 +43,8 @@ import trigger
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import faults as faults_bench  # noqa: E402
+import realtime as realtime_bench  # noqa: E402
 import schedules_week  # noqa: E402
 from run import Row, median, paired, peak_rss, ratio_row, reset_peak_rss, table  # noqa: E402
 
@@ -719,6 +721,10 @@ def run(quick: bool) -> list[str]:
         "<!-- --8<-- [end:emulator-results] -->",
         "",
         *schedules_week.section(quick),  # its own part (`schedules_week.py --write` too)
+        "",
+        *faults_bench.section(quick),  # its own part (`faults.py --write` too)
+        "",
+        *realtime_bench.section(quick),  # its own part (`realtime.py --write` too)
         "",
         "<!-- --8<-- [start:emulator-profile] -->",
         PROFILE.rstrip("\n"),

@@ -13,7 +13,6 @@ wall time, against the issue's target of 1 s; the runs are counted afterwards.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -24,11 +23,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from readme_parts import part_main  # noqa: E402
 from run import Row, median, table  # noqa: E402
 
 START = "<!-- schedules benchmarks: written by `benchmarks/schedules_week.py --write` -->"
 END = "<!-- --8<-- [end:schedules-week-results] -->"
-PROFILE = "<!-- --8<-- [start:emulator-profile] -->"
 TASK = "hourly-sync"
 WEEK = timedelta(days=7)
 BEGIN = datetime(2026, 3, 26, tzinfo=timezone.utc)
@@ -169,30 +168,9 @@ def section(quick: bool) -> list[str]:
     ]
 
 
-def write(readme: Path, lines: list[str]) -> None:
-    """Replace this part of the README (or put it before the emulator's profile)."""
-    text = readme.read_text()
-    new = "\n".join(lines)
-    at, end = text.find(START), text.find(END)
-    if at >= 0 and end > at:
-        text = text[:at] + new + text[end + len(END) :]
-    elif PROFILE in text:
-        at = text.find(PROFILE)
-        text = text[:at] + new + "\n\n" + text[at:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new + "\n"
-    readme.write_text(text)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short smoke run")
-    parser.add_argument("--write", action="store_true", help="rewrite its part of the README")
-    args = parser.parse_args()
-    lines = section(args.quick)
-    print("\n".join(lines))
-    if args.write:
-        write(HERE / "README.md", lines)
+    """Run the benchmark; with ``--write``, rewrite its part of the README."""
+    part_main((__doc__ or "").splitlines()[0], section, START, END)
 
 
 if __name__ == "__main__":

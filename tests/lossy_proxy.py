@@ -123,6 +123,10 @@ class LossyProxy:
                 record.lost = "drop"
                 # SO_LINGER with a zero timeout makes close() reset the connection.
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                # Wake the pump blocked reading this socket: until it lets go, closing it
+                # sends nothing, and a client waiting for its answer never hears the reset.
+                with contextlib.suppress(OSError):
+                    client.shutdown(socket.SHUT_RD)
                 return
             if loss is not None:
                 record.lost = "delay"

@@ -32,6 +32,12 @@ NO_RAW_TWIN = {
     "runs.result": "a retrieve, then maybe a packet download",
     # A stream of events, not one response.
     "sessions.subscribe": "server-sent events",
+    "runs.stream": "server-sent events",
+    "streams.read": "server-sent events",
+    # Realtime subscriptions: a long poll after another.
+    "runs.subscribe": "realtime long polls",
+    "runs.subscribe_to_tag": "realtime long polls",
+    "batch.subscribe": "realtime long polls",
 }
 
 

@@ -24,11 +24,13 @@ from trigger._default import (
     errors,
     idempotency_keys,
     packets,
+    prompts,
     query,
     queues,
     runs,
     schedules,
     sessions,
+    streams,
     tasks,
     wait,
 )
@@ -59,13 +61,17 @@ from trigger._types import RequestOptions
 from trigger._version import __version__
 
 if TYPE_CHECKING:
-    from trigger import types
+    from trigger import types, webhooks
     from trigger._async.client import AsyncClient
     from trigger._async.pagination import AsyncCursorPage, AsyncOffsetPage, AsyncPage
+    from trigger._async.realtime import AsyncRunSubscription
+    from trigger._async.streams import AsyncRunStream
     from trigger._paginator import AsyncPaginator
     from trigger._response import APIResponse
     from trigger._sync.client import Client
     from trigger._sync.pagination import CursorPage, OffsetPage, Page
+    from trigger._sync.realtime import RunSubscription
+    from trigger._sync.streams import RunStream
     from trigger._transports import aiohttp_http_client
     from trigger._wire.idempotency import IdempotencyKey
     from trigger.types.runs import (
@@ -85,18 +91,23 @@ _LAZY = {
     "AsyncCursorPage": "trigger._async.pagination",
     "AsyncOffsetPage": "trigger._async.pagination",
     "AsyncPage": "trigger._async.pagination",
+    "AsyncRunSubscription": "trigger._async.realtime",
+    "AsyncRunStream": "trigger._async.streams",
     "AsyncPaginator": "trigger._paginator",
     "APIResponse": "trigger._response",
     "Client": "trigger._sync.client",
     "CursorPage": "trigger._sync.pagination",
     "OffsetPage": "trigger._sync.pagination",
     "Page": "trigger._sync.pagination",
+    "RunSubscription": "trigger._sync.realtime",
+    "RunStream": "trigger._sync.streams",
     "FINAL_RUN_STATUSES": "trigger.types.runs",
     "LEGACY_RUN_STATUSES": "trigger.types.runs",
     "RUN_STATUSES": "trigger.types.runs",
     "LegacyRunStatus": "trigger.types.runs",
     "RunStatus": "trigger.types.runs",
     "IdempotencyKey": "trigger._wire.idempotency",
+    "webhooks": "trigger.webhooks",
 }
 
 __all__ = [
@@ -112,6 +123,8 @@ __all__ = [
     "AsyncOffsetPage",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncRunStream",
+    "AsyncRunSubscription",
     "AuthenticationError",
     "BatchNotSealedError",
     "BatchTriggerError",
@@ -136,6 +149,8 @@ __all__ = [
     "RequestOptions",
     "ResponseTooLargeError",
     "RetryOptions",
+    "RunStream",
+    "RunSubscription",
     "RunStatus",
     "TriggerError",
     "UnprocessableEntityError",
@@ -158,8 +173,11 @@ __all__ = [
     "deployments",
     "wait",
     "sessions",
+    "streams",
     "query",
+    "prompts",
     "types",
+    "webhooks",
 ]
 
 
@@ -168,7 +186,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'trigger' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    value = module if name == "types" else getattr(module, name)
+    value = module if name in ("types", "webhooks") else getattr(module, name)
     if isinstance(value, type) and value.__module__.startswith("trigger."):
         value.__module__ = "trigger"  # reprs and docs read trigger.Client, not trigger._sync...
     globals()[name] = value

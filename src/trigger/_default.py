@@ -30,11 +30,13 @@ if TYPE_CHECKING:
     from trigger._sync.resources.errors import Errors
     from trigger._sync.resources.idempotency_keys import IdempotencyKeys
     from trigger._sync.resources.packets import Packets
+    from trigger._sync.resources.prompts import Prompts
     from trigger._sync.resources.query import Query
     from trigger._sync.resources.queues import Queues
     from trigger._sync.resources.runs import Runs
     from trigger._sync.resources.schedules import Schedules
     from trigger._sync.resources.sessions import Sessions
+    from trigger._sync.resources.streams import Streams
     from trigger._sync.resources.tasks import Tasks
     from trigger._sync.resources.wait import Wait
 
@@ -49,11 +51,13 @@ __all__ = [
     "errors",
     "idempotency_keys",
     "packets",
+    "prompts",
     "query",
     "queues",
     "runs",
     "schedules",
     "sessions",
+    "streams",
     "tasks",
     "wait",
 ]
@@ -185,5 +189,11 @@ wait = cast("Wait", _ModuleResource("wait"))
 sessions = cast("Sessions", _ModuleResource("sessions"))
 """Sessions and their input/output channels. (default client)"""
 
+streams = cast("Streams", _ModuleResource("streams"))
+"""Realtime streams of runs: read them live, append, send to input streams. (default client)"""
+
 query = cast("Query", _ModuleResource("query"))
-"""Query: run TRQL queries, read the schema and dashboards. (default client)"""
+"""Query: run TRQL queries, read the schema, manage dashboards. (default client)"""
+
+prompts = cast("Prompts", _ModuleResource("prompts"))
+"""Managed prompts: list, resolve, versions, promote, overrides. (default client)"""

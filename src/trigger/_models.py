@@ -21,9 +21,11 @@ _MASKED_FIELDS = frozenset(
         "presigned_url",
         "payload_presigned_url",
         "output_presigned_url",
+        "secret",
     }
 )
-"""Fields `Model.__repr__` shows as ``'***'``: public access tokens and presigned URLs."""
+"""Fields `Model.__repr__` shows as ``'***'``: public access tokens, presigned URLs, and
+signing secrets."""
 
 
 class Model(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc=False):

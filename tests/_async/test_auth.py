@@ -94,6 +94,43 @@ async def test_root_key_signs_locally_with_the_api_claims(
     }
 
 
+async def test_every_scope_the_server_knows_is_accepted(
+    client: trigger.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    # SERVER.md §1.3: admin, ``*`` actions, ``all`` types, and the newer resource types.
+    httpx_mock.add_response(method="POST", url=CLAIMS_URL, json=CLAIMS)
+    httpx_mock.add_response(method="POST", url=CLAIMS_URL, json=CLAIMS)
+    strings = [
+        "admin",
+        "read:errors",
+        "write:errors:error_0123456789abcdef",
+        "read:query",
+        "read:query:runs",
+        "read:all",
+        "*:runs",
+        "update:prompts:welcome-email",
+        "read:queues",
+        "read:deployments",
+        "read:webhooks",
+        "read:envvars",
+        "batchTrigger:batch",
+    ]
+    token = await client.auth.create_public_token(scopes=strings)
+    assert verified(token, SECRET_KEY)[1]["scopes"] == strings
+    mapped = await client.auth.create_public_token(
+        scopes={
+            "read": {"errors": True, "query": ["runs"], "all": True},
+            "update": {"prompts": "welcome-email"},
+        }
+    )
+    assert verified(mapped, SECRET_KEY)[1]["scopes"] == [
+        "read:errors",
+        "read:query:runs",
+        "read:all",
+        "update:prompts:welcome-email",
+    ]
+
+
 @pytest.mark.parametrize(
     ("expiration_time", "exp"),
     [
@@ -243,8 +280,10 @@ async def test_no_key_at_all(httpx_mock: HTTPXMock) -> None:
         ({"scopes": {}}, "at least one scope"),
         ({"scopes": {"read": {}}}, "at least one scope"),
         ({"scopes": {"read": {"runs": False}}}, "at least one scope"),
-        ({"scopes": "admin"}, "invalid scope 'admin'"),
+        ({"scopes": "admins"}, "invalid scope 'admins'"),
+        ({"scopes": "admin:runs"}, "invalid scope"),
         ({"scopes": "read:everything"}, "invalid scope"),
+        ({"scopes": "batchTrigger:runs"}, "tasks and batches only"),
         ({"scopes": "read:runs:"}, "id after ':' is empty"),
         ({"scopes": "trigger:runs:run_1"}, "tasks only"),
         ({"scopes": ["read:runs", 3]}, "scopes"),

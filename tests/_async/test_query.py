@@ -174,7 +174,7 @@ async def test_dashboards_accept_title_widgets(
     body = {"dashboards": [{**DASHBOARDS["dashboards"][0]}]}
     body["dashboards"][0]["widgets"] = [*DASHBOARDS["dashboards"][0]["widgets"], unknown_widget]
     httpx_mock.add_response(url=f"{BASE_URL}/api/v1/query/dashboards", json=body)
-    result = await client.query.dashboards()
+    result = await client.query.dashboards.list()
     dashboard = result.dashboards[0]
     assert dashboard.key == "overview"
     assert [widget.type for widget in dashboard.widgets] == ["title", "bignumber", "heatmap"]
@@ -192,4 +192,5 @@ async def test_every_method_has_a_raw_twin(
     httpx_mock.add_response(json=SCHEMA)
     assert (await raw.schema()).parse().tables[0].name == "runs"
     httpx_mock.add_response(json=DASHBOARDS)
-    assert (await raw.dashboards()).parse().dashboards[0].title == "Overview"
+    listed = await client.query.dashboards.with_raw_response.list()
+    assert listed.parse().dashboards[0].title == "Overview"

@@ -223,7 +223,7 @@ async def test_query(real: trigger.AsyncClient) -> None:
 
     schema = await real.query.schema()
     assert "runs" in {table.name for table in schema.tables}
-    dashboards = await real.query.dashboards()
+    dashboards = await real.query.dashboards.list()
     assert all(dashboard.key for dashboard in dashboards.dashboards)
 
     with pytest.raises(trigger.BadRequestError):

@@ -165,7 +165,7 @@ def test_dashboards_accept_title_widgets(client: trigger.Client, httpx_mock: HTT
     body = {"dashboards": [{**DASHBOARDS["dashboards"][0]}]}
     body["dashboards"][0]["widgets"] = [*DASHBOARDS["dashboards"][0]["widgets"], unknown_widget]
     httpx_mock.add_response(url=f"{BASE_URL}/api/v1/query/dashboards", json=body)
-    result = client.query.dashboards()
+    result = client.query.dashboards.list()
     dashboard = result.dashboards[0]
     assert dashboard.key == "overview"
     assert [widget.type for widget in dashboard.widgets] == ["title", "bignumber", "heatmap"]
@@ -181,4 +181,5 @@ def test_every_method_has_a_raw_twin(client: trigger.Client, httpx_mock: HTTPXMo
     httpx_mock.add_response(json=SCHEMA)
     assert (raw.schema()).parse().tables[0].name == "runs"
     httpx_mock.add_response(json=DASHBOARDS)
-    assert (raw.dashboards()).parse().dashboards[0].title == "Overview"
+    listed = client.query.dashboards.with_raw_response.list()
+    assert listed.parse().dashboards[0].title == "Overview"

@@ -224,7 +224,7 @@ def test_query(real: trigger.Client) -> None:
 
     schema = real.query.schema()
     assert "runs" in {table.name for table in schema.tables}
-    dashboards = real.query.dashboards()
+    dashboards = real.query.dashboards.list()
     assert all(dashboard.key for dashboard in dashboards.dashboards)
 
     with pytest.raises(trigger.BadRequestError):

@@ -208,10 +208,10 @@ def test_list_sends_every_filter_with_unix_ms_bounds(
     httpx_mock.add_response(json={"data": [LISTED_SESSION], "pagination": {"next": "session_2"}})
     first = client.sessions.list(
         type="chat.agent",
-        tag=["chat:1234", "vip"],
-        task_identifier=["my-chat", "other"],
+        tag=["chat:1234"],
+        task_identifier="my-chat",
         external_id="chat_1234",
-        status=["ACTIVE", "CLOSED"],
+        status="ACTIVE",
         from_=datetime(2025, 1, 1, tzinfo=timezone.utc),
         to=1735776000000,
         limit=50,
@@ -221,9 +221,9 @@ def test_list_sends_every_filter_with_unix_ms_bounds(
     assert request.method == "GET"
     assert request.url.path == "/api/v1/sessions"
     assert request.url.query.decode() == (
-        "filter%5Btype%5D=chat.agent&filter%5Btags%5D=chat%3A1234%2Cvip"
-        "&filter%5BtaskIdentifier%5D=my-chat%2Cother&filter%5BexternalId%5D=chat_1234"
-        "&filter%5Bstatus%5D=ACTIVE%2CCLOSED"
+        "filter%5Btype%5D=chat.agent&filter%5Btags%5D=chat%3A1234"
+        "&filter%5BtaskIdentifier%5D=my-chat&filter%5BexternalId%5D=chat_1234"
+        "&filter%5Bstatus%5D=ACTIVE"
         "&filter%5BcreatedAt%5D%5Bfrom%5D=1735689600000"
         "&filter%5BcreatedAt%5D%5Bto%5D=1735776000000"
         "&page%5Bsize%5D=50&page%5Bbefore%5D=session_0"
@@ -259,6 +259,10 @@ def test_list_walks_every_page(client: trigger.Client, httpx_mock: HTTPXMock) ->
         ({"limit": 0}, "limit"),
         ({"after": "a", "before": "b"}, "after or before"),
         ({"type": [""]}, "type"),
+        ({"status": ["ACTIVE", "CLOSED"]}, "status takes one value"),
+        ({"tag": ["chat:1234", "vip"]}, "tag takes one value"),
+        ({"task_identifier": ["my-chat", "other"]}, "task_identifier takes one value"),
+        ({"type": []}, "type takes one value"),
     ],
 )
 def test_list_rejects_bad_input_before_sending(

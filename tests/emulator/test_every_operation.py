@@ -48,19 +48,10 @@ ScenarioFn = Callable[[Emulator], Scenario]
 SCENARIOS: dict[tuple[str, str], ScenarioFn] = {}
 
 NOT_SERVED: dict[tuple[str, str], tuple[str, Call]] = {
-    # The emulator stores no session channel records: it answers as a server without a
-    # stream store (SERVER.md: the channel routes need S2), so these calls fail.
-    ("POST", "/realtime/v1/sessions/{session}/{io}/append"): (
-        "session channels need a stream store the emulator does not have",
-        lambda c: c.sessions.append(SESSION_PLACEHOLDER, "in", {"text": "hi"}),
-    ),
+    # A session channel's records are served; following one as server-sent events is not.
     ("GET", "/realtime/v1/sessions/{session}/{io}"): (
         "session channels need a stream store the emulator does not have",
         lambda c: c.sessions.subscribe(SESSION_PLACEHOLDER, "out", timeout_seconds=1),
-    ),
-    ("GET", "/realtime/v1/sessions/{session}/{io}/records"): (
-        "session channels need a stream store the emulator does not have",
-        lambda c: c.sessions.records(SESSION_PLACEHOLDER, "out"),
     ),
 }
 SESSION_PLACEHOLDER = "session_placeholder"
@@ -869,6 +860,67 @@ def _sessions_close(emulator: Emulator) -> Scenario:
     assert session.closed_at is not None and session.closed_reason == "done"
 
 
+@scenario("POST", "/realtime/v1/sessions/{session}/{io}/append")
+def _sessions_append(emulator: Emulator) -> Scenario:
+    created = yield from _session(emulator)
+    appended = yield lambda c: c.sessions.append(created.id, "in", {"text": "hi"})
+    assert appended.ok is True
+
+
+@scenario("GET", "/realtime/v1/sessions/{session}/{io}/records")
+def _sessions_records(emulator: Emulator) -> Scenario:
+    created = yield from _session(emulator)
+    yield lambda c: c.sessions.append(created.id, "out", "hello", part_id="p-1")
+    records = yield lambda c: c.sessions.records(created.id, "out")
+    assert [(r.data, r.id, r.seq_num) for r in records.records] == [("hello", "p-1", 0)]
+
+
+# -- realtime run streams --------------------------------------------------------------------
+
+
+def _chunks(stream: Any) -> Any:
+    """A sync read drained here; an async one handed back (the driver drains it)."""
+    return list(stream) if hasattr(stream, "__iter__") else stream
+
+
+def _waiting_run() -> Call:
+    # Delayed, so not completed: its streams take writes.
+    return lambda c: c.tasks.trigger("hello", {"n": 1}, delay="1h")
+
+
+@scenario("GET", "/realtime/v1/streams/{runId}/{streamKey}")
+def _stream_read(emulator: Emulator) -> Scenario:
+    emulator.register(
+        "stream-notes", lambda payload, ctx: ctx.stream("notes").pipe(["a", {"n": 2}])
+    )
+    handle = yield lambda c: c.tasks.trigger("stream-notes", {})
+    yield lambda c: c.runs.poll(handle.id, **POLL)
+    chunks = yield lambda c: _chunks(c.streams.read(handle.id, "notes", timeout_seconds=1))
+    assert chunks == ["a", {"n": 2}]
+
+
+@scenario("PUT", "/realtime/v1/streams/{runId}/{target}/{streamKey}")
+def _stream_create(emulator: Emulator) -> Scenario:
+    run = yield _waiting_run()
+    created = yield lambda c: c.streams.create(run.id, "notes")
+    assert created.version == "v1"
+
+
+@scenario("POST", "/realtime/v1/streams/{runId}/{target}/{streamKey}/append")
+def _stream_append(emulator: Emulator) -> Scenario:
+    run = yield _waiting_run()
+    yield lambda c: c.streams.append(run.id, "notes", "reviewed")
+    chunks = yield lambda c: _chunks(c.runs.stream(run.id, "notes", timeout_seconds=1))
+    assert chunks == ["reviewed"]
+
+
+@scenario("POST", "/realtime/v1/streams/{runId}/input/{streamId}")
+def _stream_send_input(emulator: Emulator) -> Scenario:
+    run = yield _waiting_run()
+    sent = yield lambda c: c.streams.send_input(run.id, "approval", {"approved": True})
+    assert sent is None
+
+
 # -- query ---------------------------------------------------------------------------------
 
 
@@ -887,8 +939,208 @@ def _query_schema(emulator: Emulator) -> Scenario:
 
 @scenario("GET", "/api/v1/query/dashboards")
 def _query_dashboards(emulator: Emulator) -> Scenario:
-    dashboards = yield lambda c: c.query.dashboards()
+    dashboards = yield lambda c: c.query.dashboards.list()
     assert dashboards.dashboards and all(d.widgets for d in dashboards.dashboards)
+
+
+_TITLE_ROW = {"type": "title"}
+_RUN_COUNT = {"type": "bignumber", "column": "total", "aggregation": "sum"}
+
+
+def _dashboard() -> Scenario:
+    created = yield lambda c: c.query.dashboards.create(
+        title=_unique("Email tasks"),
+        widgets=[
+            {"id": "overview", "title": "Overview", "display": _TITLE_ROW},
+            {
+                "id": "total",
+                "title": "Total runs",
+                "query": "SELECT count() AS total FROM runs",
+                "display": _RUN_COUNT,
+            },
+        ],
+    )
+    return created
+
+
+@scenario("POST", "/api/v1/query/dashboards")
+def _dashboards_create(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    assert created.id.startswith("dashboard_") and created.revision
+    assert [(w.id, w.position.y, w.position.h) for w in created.widgets] == [
+        ("overview", 0, 2),
+        ("total", 2, 15),
+    ]
+
+
+@scenario("GET", "/api/v1/query/dashboards/{dashboardId}")
+def _dashboards_retrieve(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    fetched = yield lambda c: c.query.dashboards.retrieve(created.id)
+    assert (fetched.id, fetched.revision, len(fetched.widgets)) == (
+        created.id,
+        created.revision,
+        2,
+    )
+
+
+@scenario("PATCH", "/api/v1/query/dashboards/{dashboardId}")
+def _dashboards_update(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    updated = yield lambda c: c.query.dashboards.update(
+        created.id, description="Runs of send-email", revision=created.revision
+    )
+    assert updated.description == "Runs of send-email" and updated.revision != created.revision
+
+
+@scenario("PUT", "/api/v1/query/dashboards/{dashboardId}")
+def _dashboards_replace(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    replaced = yield lambda c: c.query.dashboards.replace(created.id, widgets=created.widgets[1:])
+    assert [(w.id, w.position.y) for w in replaced.widgets] == [("total", 2)]
+
+
+@scenario("DELETE", "/api/v1/query/dashboards/{dashboardId}")
+def _dashboards_delete(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    deleted = yield lambda c: c.query.dashboards.delete(created.id)
+    assert deleted.id == created.id
+    try:
+        yield lambda c: c.query.dashboards.retrieve(created.id)
+    except trigger.NotFoundError:
+        pass
+    else:
+        raise AssertionError("a deleted dashboard was still found")
+
+
+@scenario("POST", "/api/v1/query/dashboards/{dashboardId}/widgets")
+def _dashboards_widget_add(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    added = yield lambda c: c.query.dashboards.widgets.add(
+        created.id, title="Failures", display=_TITLE_ROW
+    )
+    assert [w.id for w in added.dashboard.widgets][-1] == added.widget_id
+    assert added.dashboard.widgets[-1].position.y == 17
+
+
+@scenario("PATCH", "/api/v1/query/dashboards/{dashboardId}/widgets/{widgetId}")
+def _dashboards_widget_update(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    updated = yield lambda c: c.query.dashboards.widgets.update(
+        created.id, "total", title="All runs", position={"x": 0, "y": 2, "w": 6, "h": 8}
+    )
+    assert (updated.widgets[1].title, updated.widgets[1].position.w) == ("All runs", 6)
+
+
+@scenario("DELETE", "/api/v1/query/dashboards/{dashboardId}/widgets/{widgetId}")
+def _dashboards_widget_delete(emulator: Emulator) -> Scenario:
+    created = yield from _dashboard()
+    left = yield lambda c: c.query.dashboards.widgets.delete(
+        created.id, "overview", revision=created.revision
+    )
+    assert [w.id for w in left.widgets] == ["total"]
+
+
+# -- prompts -------------------------------------------------------------------------------
+
+
+def _prompt(emulator: Emulator) -> str:
+    slug = _unique("support-reply")
+    emulator.define_prompt(slug, "Hello {{name}}", model="gpt-4o-mini")
+    return slug
+
+
+@scenario("GET", "/api/v1/prompts")
+def _prompts_list(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    prompts = yield lambda c: c.prompts.list()
+    assert slug in [p.slug for p in prompts]
+
+
+@scenario("POST", "/api/v1/prompts/{slug}")
+def _prompts_resolve(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    resolved = yield lambda c: c.prompts.resolve(slug, {"name": "Ada"})
+    assert (resolved.text, resolved.version, resolved.model) == ("Hello Ada", 1, "gpt-4o-mini")
+
+
+@scenario("GET", "/api/v1/prompts/{slug}/versions")
+def _prompts_versions(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    emulator.define_prompt(slug, "Hi {{name}}")
+    versions = yield lambda c: c.prompts.versions(slug)
+    assert [(v.version, v.labels) for v in versions] == [(2, ["latest", "current"]), (1, [])]
+
+
+@scenario("POST", "/api/v1/prompts/{slug}/promote")
+def _prompts_promote(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    emulator.define_prompt(slug, "Hi {{name}}")
+    yield lambda c: c.prompts.promote(slug, 1)
+    resolved = yield lambda c: c.prompts.resolve(slug, {"name": "Ada"})
+    assert (resolved.version, resolved.text) == (1, "Hello Ada")
+
+
+@scenario("POST", "/api/v1/prompts/{slug}/override")
+def _prompts_override_create(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    created = yield lambda c: c.prompts.create_override(slug, text_content="Dear {{name}}")
+    resolved = yield lambda c: c.prompts.resolve(slug, {"name": "Ada"})
+    assert (created.version, resolved.text) == (2, "Dear Ada")
+
+
+@scenario("PUT", "/api/v1/prompts/{slug}/override")
+def _prompts_override_update(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    yield lambda c: c.prompts.create_override(slug, text_content="Dear {{name}}")
+    yield lambda c: c.prompts.update_override(slug, model="gpt-4o")
+    resolved = yield lambda c: c.prompts.resolve(slug, {"name": "Ada"})
+    assert (resolved.text, resolved.model) == ("Dear Ada", "gpt-4o")
+
+
+@scenario("DELETE", "/api/v1/prompts/{slug}/override")
+def _prompts_override_remove(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    yield lambda c: c.prompts.create_override(slug, text_content="Dear {{name}}")
+    yield lambda c: c.prompts.remove_override(slug)
+    resolved = yield lambda c: c.prompts.resolve(slug, {"name": "Ada"})
+    assert resolved.text == "Hello Ada"
+
+
+@scenario("POST", "/api/v1/prompts/{slug}/override/reactivate")
+def _prompts_override_reactivate(emulator: Emulator) -> Scenario:
+    slug = _prompt(emulator)
+    yield lambda c: c.prompts.create_override(slug, text_content="Dear {{name}}")
+    yield lambda c: c.prompts.remove_override(slug)
+    yield lambda c: c.prompts.reactivate_override(slug, 2)
+    resolved = yield lambda c: c.prompts.resolve(slug, {"name": "Ada"})
+    assert resolved.text == "Dear Ada"
+
+
+# -- a session's transcript, a run's packet URL ----------------------------------------------
+
+
+@scenario("GET", "/api/v1/sessions/{session}/transcript")
+def _sessions_transcript(emulator: Emulator) -> Scenario:
+    created = yield from _session(emulator)
+    key = {"authorization": f"Bearer {emulator.secret_key}"}
+    url = f"{emulator.url}/api/v1/sessions/{created.id}/snapshot-url"
+    upload = httpx.put(url, headers=key).json()["presignedUrl"]
+    messages = [{"id": f"msg_{i}", "role": "user", "parts": []} for i in range(3)]
+    stored = httpx.put(upload, json={"version": 1, "messages": messages, "lastOutEventId": "9"})
+    assert stored.status_code == 200
+    page = yield lambda c: c.sessions.transcript(created.id, limit=2)
+    assert [m["id"] for m in page.messages] == ["msg_1", "msg_2"]
+    assert page.next_cursor == "msg_1" and page.cursors.last_out_event_id == "9"
+
+
+@scenario("GET", "/api/v1/runs/{runId}/packets/{field}")
+def _runs_packet_url(emulator: Emulator) -> Scenario:
+    emulator.register("report", lambda payload: {"rows": "x" * 200_000})
+    handle = yield lambda c: c.tasks.trigger("report")
+    yield lambda c: c.runs.poll(handle.id, **POLL)
+    found = yield lambda c: c.runs.retrieve_packet_url(handle.id, "output")
+    assert httpx.get(found.presigned_url).json()["json"]["rows"] == "x" * 200_000
 
 
 # -- public access tokens ------------------------------------------------------------------
@@ -916,6 +1168,103 @@ def _public_token_signed(emulator: Emulator) -> Scenario:
     assert run.id == handle.id
     claims = yield lambda c: c.auth.retrieve_jwt_claims()
     assert (claims.sub, claims.pub) == (emulator.environment_ids["dev"], True)
+
+
+# -- webhooks ------------------------------------------------------------------------------
+
+
+def _stripe_endpoint(emulator: Emulator, **options: Any) -> dict[str, Any]:
+    return emulator.webhooks.endpoint("stripe", source="stripe", **options)
+
+
+def _delivered(emulator: Emulator, event_id: str) -> str:
+    url = _stripe_endpoint(emulator, tasks=["hello"])["url"]
+    response = httpx.post(url, json={"id": event_id, "type": "checkout.session.completed"})
+    assert response.status_code == 200, response.text
+    return str(response.json()["deliveryId"])
+
+
+@scenario("GET", "/api/v1/webhooks/endpoints")
+def _webhook_endpoints(emulator: Emulator) -> Scenario:
+    declared = _stripe_endpoint(emulator)
+    endpoints = yield lambda c: c.webhooks.endpoints.list()
+    assert [(e.id, e.declared_id, e.url) for e in endpoints] == [
+        (declared["id"], "stripe", declared["url"])
+    ]
+
+
+@scenario("GET", "/api/v1/webhooks/endpoints/{endpointId}")
+def _webhook_endpoint(emulator: Emulator) -> Scenario:
+    _stripe_endpoint(emulator, tasks={"hello": "event.type == 'paid'"})
+    detail = yield lambda c: c.webhooks.endpoints.retrieve("stripe")
+    assert [(s.task_id, s.filter) for s in detail.subscribers] == [
+        ("hello", "event.type == 'paid'")
+    ]
+
+
+@scenario("POST", "/api/v1/webhooks/endpoints/{endpointId}/rotate-secret")
+def _webhook_rotate(emulator: Emulator) -> Scenario:
+    _stripe_endpoint(emulator, secret="whsec_old")
+    rotated = yield lambda c: c.webhooks.endpoints.generate_secret("stripe", previous_secret_ttl=60)
+    assert rotated.secret.startswith("whsec_") and rotated.previous_secret_expires_at
+
+
+@scenario("PUT", "/api/v1/webhooks/endpoints/{endpointId}/secret")
+def _webhook_set_secret(emulator: Emulator) -> Scenario:
+    _stripe_endpoint(emulator)
+    result = yield lambda c: c.webhooks.endpoints.set_secret("stripe", "whsec_from_stripe")
+    assert result.secret_set is True
+    detail = yield lambda c: c.webhooks.endpoints.retrieve("stripe")
+    assert detail.secret_set is True
+
+
+@scenario("GET", "/api/v1/webhooks/deliveries")
+def _webhook_deliveries(emulator: Emulator) -> Scenario:
+    _hello(emulator)
+    delivered = _delivered(emulator, _unique("evt"))
+    page = yield lambda c: c.webhooks.deliveries.list(status="succeeded", endpoint="stripe")
+    assert [d.id for d in page.data] == [delivered]
+
+
+@scenario("GET", "/api/v1/webhooks/deliveries/{deliveryId}")
+def _webhook_delivery(emulator: Emulator) -> Scenario:
+    _hello(emulator)
+    delivered = _delivered(emulator, _unique("evt"))
+    delivery = yield lambda c: c.webhooks.deliveries.retrieve(delivered)
+    run_id = delivery.targets[0].run_id
+    run = yield lambda c: c.runs.poll(run_id, **POLL)
+    assert run.output["echo"]["event"] == delivery.event
+
+
+@scenario("POST", "/api/v1/webhooks/deliveries/{deliveryId}/replay")
+def _webhook_replay(emulator: Emulator) -> Scenario:
+    _hello(emulator)
+    delivered = _delivered(emulator, _unique("evt"))
+    replayed = yield lambda c: c.webhooks.deliveries.replay(delivered)
+    assert replayed.replayed_from == delivered
+    again = yield lambda c: c.webhooks.deliveries.retrieve(replayed.delivery_id)
+    assert again.status == "succeeded" and again.targets[0].run_id
+
+
+@scenario("POST", "/api/v1/webhooks/endpoints/{endpointId}/waiters")
+def _webhook_waiter(emulator: Emulator) -> Scenario:
+    url = _stripe_endpoint(emulator)["url"]
+    order = _unique("ord")
+    waiter = yield lambda c: c.webhooks.waiters.create(
+        "stripe", match={"event.metadata.orderId": order}, timeout="1h"
+    )
+    httpx.post(url, json={"id": _unique("evt"), "metadata": {"orderId": order}})
+    token = yield lambda c: c.wait.retrieve_token(waiter.id)
+    assert token.status == "COMPLETED"
+    assert token.decode_output()["event"]["metadata"]["orderId"] == order
+
+
+@scenario("POST", "/api/v1/webhooks/waiters/{waiterId}/cancel")
+def _webhook_cancel(emulator: Emulator) -> Scenario:
+    _stripe_endpoint(emulator)
+    waiter = yield lambda c: c.webhooks.waiters.create("stripe", match={"event.id": "evt_never"})
+    cancelled = yield lambda c: c.webhooks.waiters.cancel(waiter.id)
+    assert cancelled.cancelled is True
 
 
 # -- the drivers ---------------------------------------------------------------------------

@@ -30,11 +30,12 @@ def _fail_twice(trigger_emulator: Emulator, client: trigger.Client) -> None:
 def test_error_groups_lifecycle(trigger_emulator: Emulator, trigger_client: trigger.Client) -> None:
     _fail_twice(trigger_emulator, trigger_client)
     groups = list(trigger_client.errors.list())
+    # The most frequent first; the type is the stored error's (the server's errorType).
     assert [(g.error_type, g.error_message, g.count) for g in groups] == [
-        ("ValueError", "card expired", 1),
-        ("ValueError", "card declined", 2),
+        ("BUILT_IN_ERROR", "card declined", 2),
+        ("BUILT_IN_ERROR", "card expired", 1),
     ]
-    declined = groups[1]
+    declined = groups[0]
     assert declined.id.startswith("error_") and declined.status == "unresolved"
     detail = trigger_client.errors.retrieve(declined.id)
     assert (detail.task_identifier, detail.count) == ("charge", 2)
@@ -49,7 +50,7 @@ def test_error_groups_lifecycle(trigger_emulator: Emulator, trigger_client: trig
         "card expired"
     ]
     with pytest.raises(trigger.NotFoundError):
-        trigger_client.errors.retrieve("error_nope")
+        trigger_client.errors.retrieve("error_0000000000000000")
 
 
 def test_error_group_bodies(http: httpx.Client) -> None:
@@ -196,11 +197,13 @@ def test_queries(trigger_emulator: Emulator, trigger_client: trigger.Client) -> 
     assert csv.results == "total\n3"
     with pytest.raises(trigger.BadRequestError, match='Unknown column "nope"'):
         trigger_client.query.execute("SELECT nope FROM runs")
-    with pytest.raises(trigger.BadRequestError, match="The emulator answers SELECT"):
+    with pytest.raises(
+        trigger.BadRequestError, match="The emulator answers a subset of TRQL: SELECT"
+    ):
         trigger_client.query.execute("WITH x AS (SELECT 1) SELECT * FROM x")
     schema = trigger_client.query.schema()
     assert [table.name for table in schema.tables][:1] == ["runs"]
-    assert trigger_client.query.dashboards().dashboards
+    assert trigger_client.query.dashboards.list().dashboards
 
 
 def test_query_bodies(http: httpx.Client) -> None:

@@ -184,3 +184,85 @@ def test_stored_packets_survive_a_restart(tmp_path: Path) -> None:
         key = emulator.secret_key
     with Emulator(db=db) as emulator, emulator.client(secret_key=key) as client:
         assert client.runs.retrieve(run_id).payload == {"data": BIG}
+
+
+def test_the_server_offloads_from_exactly_512_kib(http: httpx.Client) -> None:
+    # ``{"d":"…"}`` is the text plus 8 bytes: the threshold is 524,288 bytes, inclusive.
+    at = http.post("/api/v1/tasks/t/trigger", json={"payload": {"d": "y" * 524_280}}).json()
+    below = http.post("/api/v1/tasks/t/trigger", json={"payload": {"d": "y" * 524_279}}).json()
+    assert "payloadPresignedUrl" in http.get(f"/api/v3/runs/{at['id']}").json()
+    assert "payload" in http.get(f"/api/v3/runs/{below['id']}").json()
+
+
+def _echo_big(trigger_emulator: Emulator, seen: list[Any]) -> None:
+    @trigger_emulator.task("echo-big-output")
+    def echo(payload: dict[str, str]) -> dict[str, Any]:
+        seen.append(len(payload["data"]))
+        return {"back": payload["data"], "at": "2026-03-01T00:00:00.000Z"}
+
+
+def test_end_to_end_with_the_sync_client(
+    trigger_emulator: Emulator, trigger_client: trigger.Client, http: httpx.Client
+) -> None:
+    seen: list[Any] = []
+    _echo_big(trigger_emulator, seen)
+    handle = trigger_client.tasks.trigger("echo-big-output", {"data": BIG})
+    run = trigger_client.runs.poll(handle.id, interval=0.1, timeout=10)
+    # The SDK uploaded the payload through the emulator's presigned URL; the handler got it.
+    upload = trigger_emulator.requests(path="/api/v2/packets/", method="PUT")
+    assert len(upload) == 1
+    assert seen == [len(BIG)]
+    # The large output went to storage and came back through the presigned download.
+    assert run.output == {"back": BIG, "at": "2026-03-01T00:00:00.000Z"}
+    assert run.output_presigned_url is not None
+    raw = http.get(f"/api/v3/runs/{handle.id}").json()
+    assert "output" not in raw
+    stored = httpx.get(raw["outputPresignedUrl"])
+    # Stored as the official worker stores it (measured): its superjson document.
+    assert stored.headers["content-type"] == "application/super+json"
+    assert stored.json() == {"json": {"back": BIG, "at": "2026-03-01T00:00:00.000Z"}}
+    small = trigger_client.tasks.trigger("echo-big-output", {"data": "tiny"})
+    small_run = trigger_client.runs.poll(small.id, interval=0.1, timeout=10)
+    assert small_run.output_presigned_url is None
+    assert small_run.output == {"back": "tiny", "at": "2026-03-01T00:00:00.000Z"}
+
+
+@pytest.mark.anyio
+async def test_end_to_end_with_the_async_client(
+    trigger_emulator: Emulator, trigger_async_client: trigger.AsyncClient
+) -> None:
+    seen: list[Any] = []
+    _echo_big(trigger_emulator, seen)
+    handle = await trigger_async_client.tasks.trigger("echo-big-output", {"data": BIG})
+    run = await trigger_async_client.runs.poll(handle.id, interval=0.1, timeout=10)
+    assert seen == [len(BIG)]
+    assert run.payload == {"data": BIG}
+    assert run.output == {"back": BIG, "at": "2026-03-01T00:00:00.000Z"}
+    downloaded = await trigger_async_client.packets.download_value(run.output_presigned_url or "")
+    assert downloaded == run.output
+
+
+def test_run_packet_urls(trigger_emulator: Emulator, http: httpx.Client) -> None:
+    seen: list[Any] = []
+    _echo_big(trigger_emulator, seen)
+    run_id = http.post(
+        "/api/v1/tasks/echo-big-output/trigger", json={"payload": {"data": "z" * 600_000}}
+    ).json()["id"]
+    trigger_emulator.wait_for_run(run_id)
+    for field, key in (("payload", "data"), ("output", "back")):
+        answer = http.get(f"/api/v1/runs/{run_id}/packets/{field}")
+        assert answer.status_code == 200
+        assert set(answer.json()) == {"presignedUrl"}
+        document = httpx.get(answer.json()["presignedUrl"]).json()
+        value = document["json"] if field == "output" else document
+        assert len(value[key]) == 600_000
+    inline = http.post("/api/v1/tasks/t/trigger", json={"payload": {"n": 1}}).json()["id"]
+    kept = http.get(f"/api/v1/runs/{inline}/packets/payload")
+    assert (kept.status_code, kept.json()) == (404, {"error": "Not found"})
+    unknown = http.get("/api/v1/runs/run_nope/packets/payload")
+    assert unknown.status_code == 404
+    bad_field = http.get(f"/api/v1/runs/{run_id}/packets/metadata")
+    assert (bad_field.status_code, bad_field.json()["error"]) == (400, "Params Error")
+    token = http.post("/api/v1/auth/public-tokens", json={"scopes": [f"read:runs:{inline}"]})
+    other = {"authorization": f"Bearer {token.json()['token']}"}
+    assert http.get(f"/api/v1/runs/{run_id}/packets/payload", headers=other).status_code == 403

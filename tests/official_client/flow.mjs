@@ -17,7 +17,12 @@
 //   flow-token     waits on the waitpoint token payload.tokenId and returns its data
 //   flow-scheduled a task schedules are made for
 //   flow-size      returns {length: payload.blob.length}
+//   flow-agent     the task sessions start; returns its payload
 // Every step makes its own runs, so one failing step does not fail the next.
+//
+// The last step, schedules-firing, moves the server's clock through the emulator's control
+// endpoint (POST /_emulator/clock), so it needs an emulator on a virtual clock
+// (trigger emulator --clock virtual); against a real-time server it fails and says so.
 
 import {
   batch,
@@ -25,13 +30,16 @@ import {
   deployments,
   envvars,
   idempotencyKeys,
+  query,
   queues,
   runs,
   schedules,
+  sessions,
   tasks,
   wait,
 } from "@trigger.dev/sdk";
-import { apiClientManager } from "@trigger.dev/core/v3";
+import { apiClientManager, ErrorGroupDetail, ListErrorsResponse } from "@trigger.dev/core/v3";
+import { CheckFailed, check, describe, need, runSteps, same, step } from "./steps.mjs";
 
 const baseURL = need("TRIGGER_API_URL");
 const accessToken = need("TRIGGER_SECRET_KEY");
@@ -42,27 +50,6 @@ const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6
 
 // No retries: an answer the client rejects must fail its step now, not after backoff.
 configure({ baseURL, accessToken, requestOptions: { retry: { maxAttempts: 1 } } });
-
-function need(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`flow.mjs: set ${name}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-class CheckFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
-}
-
-function same(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  check(a === e, `${what}: expected ${e}, got ${a}`);
-}
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,19 +93,6 @@ async function refused(promise, status, what) {
   throw new CheckFailed(`${what}: expected HTTP ${status}, but it succeeded`);
 }
 
-function describe(error) {
-  if (error instanceof CheckFailed) return error.message;
-  const status = error?.status !== undefined ? `HTTP ${error.status} ` : "";
-  const name = error?.name && error.name !== "Error" ? `${error.name}: ` : "";
-  const text = `${status}${name}${error?.message ?? String(error)}`;
-  return text.replace(/\s+/g, " ").trim();
-}
-
-const steps = [];
-function step(name, fn) {
-  steps.push({ name, fn });
-}
-
 // -- tasks and runs ---------------------------------------------------------------------------
 
 step("trigger", async () => {
@@ -148,6 +122,52 @@ step("failed-run", async () => {
   check(run.isFailed && !run.isSuccess, "failed flags");
   same(run.attemptCount, 2, "attemptCount");
   check(/flow-fail always fails/.test(run.error?.message ?? ""), `error ${JSON.stringify(run.error)}`);
+});
+
+// The official client has no call for error groups (SURFACE D19): the step sends the requests
+// itself and checks every answer with the client's own schemas for them.
+async function errorsApi(method, path, body) {
+  const response = await fetch(`${baseURL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  check(response.ok, `${method} ${path}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+step("error-groups", async () => {
+  const handle = await tasks.trigger("flow-fail", { order: `err-${stamp}` }, { maxAttempts: 1 });
+  same((await done(handle.id)).status, "FAILED", "the run failed");
+  const listed = ListErrorsResponse.parse(
+    await errorsApi("GET", "/api/v1/errors?filter%5BtaskIdentifier%5D=flow-fail")
+  );
+  same(listed.data.length, 1, "one group for the task's one kind of error");
+  const group = listed.data[0];
+  check(/^error_[0-9a-f]{16}$/.test(group.id), `group id ${group.id}`);
+  same(group.errorMessage, "flow-fail always fails", "errorMessage");
+  check(group.count >= 1 && group.lastSeen instanceof Date, "count and lastSeen");
+  const detail = ErrorGroupDetail.parse(await errorsApi("GET", `/api/v1/errors/${group.id}`));
+  same(detail.taskIdentifier, "flow-fail", "retrieve");
+  const resolved = ErrorGroupDetail.parse(
+    await errorsApi("POST", `/api/v1/errors/${group.id}/resolve`, { resolvedInVersion: "20260101.2" })
+  );
+  same([resolved.status, resolved.resolvedInVersion], ["resolved", "20260101.2"], "resolved");
+  check(resolved.resolvedAt instanceof Date, "resolvedAt is a date");
+  const byStatus = ListErrorsResponse.parse(
+    await errorsApi("GET", "/api/v1/errors?filter%5Bstatus%5D=resolved")
+  );
+  check(byStatus.data.some((g) => g.id === group.id), "listed as resolved");
+  const ignored = ErrorGroupDetail.parse(
+    await errorsApi("POST", `/api/v1/errors/${group.id}/ignore`, { duration: 3_600_000, reason: "flow" })
+  );
+  same([ignored.status, ignored.ignoredReason], ["ignored", "flow"], "ignored");
+  check(ignored.ignoredUntil instanceof Date, "ignoredUntil is a date");
+  const back = ErrorGroupDetail.parse(
+    await errorsApi("POST", `/api/v1/errors/${group.id}/unresolve`)
+  );
+  same(back.status, "unresolved", "unresolved");
 });
 
 step("list-filters-and-pages", async () => {
@@ -504,38 +524,153 @@ step("waitpoint-resumes-run", async () => {
   same(run.output, { answer: 42 }, "the handler got the token's data");
 });
 
+// -- sessions ---------------------------------------------------------------------------------
+
+step("sessions", async () => {
+  const externalId = `chat-${stamp}`;
+  const created = await sessions.start({
+    type: "chat.agent",
+    taskIdentifier: "flow-agent",
+    triggerConfig: { basePayload: { chatId: externalId } },
+    externalId,
+    tags: [`sess-${stamp}`],
+    metadata: { plan: "pro" },
+  });
+  check(/^session_/.test(created.id), `session id ${created.id}`);
+  check(/^run_/.test(created.runId), `first run ${created.runId}`);
+  same(created.isCached, false, "a new session");
+  check(typeof created.publicAccessToken === "string", "a session token");
+  const again = await sessions.start({
+    type: "chat.agent",
+    taskIdentifier: "flow-agent",
+    triggerConfig: { basePayload: { chatId: externalId } },
+    externalId,
+  });
+  same([again.id, again.isCached], [created.id, true], "the same session, cached");
+  same((await sessions.retrieve(externalId)).id, created.id, "retrieve by external id");
+  const listed = [];
+  for await (const item of sessions.list({ tag: `sess-${stamp}` })) listed.push(item.id);
+  same(listed, [created.id], "listed by tag");
+  const updated = await sessions.update(created.id, { tags: [`gold-${stamp}`] });
+  same(updated.tags, [`gold-${stamp}`], "tags replaced");
+  // Channel records: the management append and read of the session's channels.
+  const session = sessions.open(created.id);
+  await session.in.send({ text: "hello" });
+  await session.channel("approvals").in.send("yes");
+  const api = apiClientManager.clientOrThrow();
+  const records = await api.readSessionStreamRecords(externalId, "in");
+  same(records.records.map((r) => r.data), ['{"text":"hello"}'], "the in channel's records");
+  const named = await api.readSessionStreamRecords(externalId, "in", { channel: "approvals" });
+  same(named.records.map((r) => r.data), ["yes"], "the named channel's records");
+  const closed = await sessions.close(created.id, { reason: "done" });
+  check(closed.closedAt instanceof Date, "closedAt is a date");
+  same(closed.closedReason, "done", "closedReason");
+  const closedList = await sessions.list({ tag: `gold-${stamp}`, status: "CLOSED" });
+  same(closedList.data.map((s) => s.id), [created.id], "listed as closed");
+  await refused(
+    sessions.start(
+      {
+        type: "chat.agent",
+        taskIdentifier: "flow-agent",
+        triggerConfig: { basePayload: {} },
+        externalId,
+      },
+      { retry: { maxAttempts: 1 } }
+    ),
+    409,
+    "starting a closed session again"
+  );
+});
+
+// -- query ------------------------------------------------------------------------------------
+
+step("query", async () => {
+  const ids = [];
+  for (let i = 0; i < 2; i++) ids.push((await tasks.trigger("flow-echo", { q: i })).id);
+  ids.push((await tasks.trigger("flow-fail", { q: 2 }, { maxAttempts: 1 })).id);
+  await Promise.all(ids.map(done));
+  const list = ids.map((id) => `'${id}'`).join(", ");
+  const counted = await query.execute(`SELECT count() FROM runs WHERE run_id IN (${list})`);
+  same(counted.results, [{ count: 3 }], "count()");
+  const grouped = await query.execute(
+    `SELECT status, count() AS n FROM runs WHERE run_id IN (${list}) ` +
+      "AND (status = 'Completed' OR status = 'Failed') GROUP BY status ORDER BY status"
+  );
+  same(grouped.format, "json", "format");
+  same(
+    grouped.results,
+    [
+      { status: "Completed", n: 2 },
+      { status: "Failed", n: 1 },
+    ],
+    "WHERE with IN, AND, OR and count() by status"
+  );
+  const rows = await query.execute(
+    `SELECT run_id, task_identifier FROM runs WHERE run_id IN (${list}) ` +
+      "AND task_identifier != 'flow-fail' ORDER BY triggered_at DESC LIMIT 1"
+  );
+  same(rows.results, [{ run_id: ids[1], task_identifier: "flow-echo" }], "ORDER BY and LIMIT");
+  const csv = await query.execute(`SELECT count() AS n FROM runs WHERE run_id IN (${list})`, {
+    format: "csv",
+  });
+  same([csv.format, csv.results], ["csv", "n\n3"], "CSV");
+  await refused(query.execute("SELECT nope FROM runs"), 400, "an unknown column");
+  const api = apiClientManager.clientOrThrow();
+  const schema = await api.getQuerySchema();
+  check(schema.tables.some((t) => t.name === "runs"), "the schema lists runs");
+  const dashboards = await query.dashboards.list();
+  check(dashboards.dashboards.length > 0, "built-in dashboards");
+});
+
+// -- schedules firing (needs a virtual clock) -------------------------------------------------
+
+async function control(method, path, body) {
+  const response = await fetch(`${baseURL}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  check(response.ok, `${method} ${path}: HTTP ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+step("schedules-firing", async () => {
+  const clock = await control("GET", "/_emulator/clock");
+  check(clock.mode !== "real", "needs an emulator on a virtual clock (--clock virtual)");
+  const created = await schedules.create({
+    task: "flow-scheduled",
+    cron: "0 * * * *",
+    timezone: "Europe/Paris",
+    externalId: `fire-${stamp}`,
+    deduplicationKey: `fire-${stamp}`,
+  });
+  // Three hours and a minute later, the hourly schedule has fired three times.
+  const moved = await control("POST", "/_emulator/clock", { advance: 3 * 3600 + 60 });
+  check(moved.nowMs >= clock.nowMs + (3 * 3600 + 60) * 1000, `the clock moved (${moved.now})`);
+  const page = await eventually(
+    () => runs.list({ schedule: created.id }),
+    (p) => p.data.length >= 3
+  );
+  same(page.data.length, 3, "runs of the schedule");
+  const fired = await Promise.all(page.data.map((r) => runs.retrieve(r.id)));
+  for (const run of fired) {
+    same(run.taskIdentifier, "flow-scheduled", "task");
+    same(run.payload.scheduleId, created.id, "payload.scheduleId");
+    same(run.payload.timezone, "Europe/Paris", "payload.timezone");
+    same(run.payload.externalId, `fire-${stamp}`, "payload.externalId");
+    same(run.schedule?.id, created.id, "run.schedule.id");
+  }
+  const times = fired.map((r) => Date.parse(r.payload.timestamp));
+  same(
+    times.slice(1).map((t, i) => times[i] - t),
+    [3_600_000, 3_600_000],
+    "one run an hour, newest first"
+  );
+  same(Date.parse(fired[0].payload.lastTimestamp), times[1], "lastTimestamp is the run before");
+  same((await schedules.del(created.id)).id, created.id, "deleted");
+});
+
 // -- run them ---------------------------------------------------------------------------------
 
-const only = process.argv.slice(2);
-const unknown = only.filter((name) => !steps.some((s) => s.name === name));
-if (unknown.length) {
-  console.error(`flow.mjs: unknown step(s) ${unknown.join(", ")}`);
-  process.exit(2);
-}
-const skip = new Set((process.env.FLOW_SKIP ?? "").split(",").map((s) => s.trim()).filter(Boolean));
-for (const name of skip) {
-  if (!steps.some((s) => s.name === name)) {
-    console.error(`flow.mjs: FLOW_SKIP names an unknown step ${name}`);
-    process.exit(2);
-  }
-}
-const counts = { ok: 0, fail: 0, skip: 0 };
-for (const { name, fn } of steps) {
-  if (only.length && !only.includes(name)) continue;
-  if (skip.has(name)) {
-    counts.skip++;
-    console.log(`skip ${name}`);
-    continue;
-  }
-  try {
-    await fn();
-    counts.ok++;
-    console.log(`ok ${name}`);
-  } catch (error) {
-    counts.fail++;
-    console.log(`FAIL ${name}: ${describe(error)}`);
-    if (process.env.FLOW_DEBUG && error?.stack) console.error(error.stack);
-  }
-}
-console.log(`summary ok=${counts.ok} fail=${counts.fail} skip=${counts.skip}`);
-process.exit(counts.fail ? 1 : 0);
+await runSteps();

@@ -31,6 +31,7 @@ STEPS = (
     "trigger",
     "retrieve-until-done",
     "failed-run",
+    "error-groups",
     "list-filters-and-pages",
     "cancel",
     "replay",
@@ -49,8 +50,14 @@ STEPS = (
     "queues-pause-resume",
     "waitpoint-tokens",
     "waitpoint-resumes-run",
+    "sessions",
+    "query",
+    "schedules-firing",
 )
 """Every step of ``flow.mjs``, in its order."""
+
+VIRTUAL_CLOCK_STEPS = frozenset({"schedules-firing"})
+"""Steps that move the server's clock: they run against an emulator on a virtual clock."""
 
 PENDING: dict[str, str] = {}
 """Steps the emulator does not pass yet, with their endpoint group (and why, above)."""
@@ -95,11 +102,20 @@ def _register_flow_tasks(emulator: Emulator) -> None:
     def scheduled(payload: Any) -> None:
         return None
 
+    @emulator.task("flow-agent")
+    def agent(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
 
-def run_flow(
-    emulator: Emulator, *steps: str, skip: set[str] | frozenset[str] = frozenset()
+
+def run_script(
+    script: Path,
+    emulator: Emulator,
+    *steps: str,
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[int, dict[str, tuple[str, str]], str]:
-    """Run ``flow.mjs`` against ``emulator``; its exit status, ``{step: (result, error)}``, output."""
+    """Run one of the official-client scripts (``flow.mjs``, ``realtime.mjs``,
+    ``streams.mjs``) against ``emulator``; its exit status, ``{step: (result, error)}`` and
+    output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIGGER_")}
     env.update(
         TRIGGER_API_URL=emulator.url,
@@ -108,7 +124,7 @@ def run_flow(
         FLOW_SKIP=",".join(sorted(skip)),
     )
     done = subprocess.run(
-        [_node(), str(FLOW), *steps],
+        [_node(), str(script), *steps],
         cwd=HERE,
         env=env,
         capture_output=True,
@@ -122,6 +138,13 @@ def run_flow(
         if match:
             results[match.group(2)] = (match.group(1), match.group(3) or "")
     return done.returncode, results, done.stdout + done.stderr
+
+
+def run_flow(
+    emulator: Emulator, *steps: str, skip: set[str] | frozenset[str] = frozenset()
+) -> tuple[int, dict[str, tuple[str, str]], str]:
+    """Run ``flow.mjs`` against ``emulator`` (see `run_script`)."""
+    return run_script(FLOW, emulator, *steps, skip=skip)
 
 
 @pytest.fixture
@@ -138,17 +161,36 @@ def test_the_step_list_is_the_flows() -> None:
 
 
 def test_the_official_client_flow_passes(flow_emulator: Emulator) -> None:
-    status, results, output = run_flow(flow_emulator, skip=set(PENDING))
-    expected = {name: ("skip" if name in PENDING else "ok") for name in STEPS}
+    skipped = set(PENDING) | VIRTUAL_CLOCK_STEPS
+    status, results, output = run_flow(flow_emulator, skip=skipped)
+    expected = {name: ("skip" if name in skipped else "ok") for name in STEPS}
     assert {name: result for name, (result, _) in results.items()} == expected, output
     assert status == 0, output
-    assert f"summary ok={len(STEPS) - len(PENDING)} fail=0 skip={len(PENDING)}" in output
+    assert f"summary ok={len(STEPS) - len(skipped)} fail=0 skip={len(skipped)}" in output
     # Nothing the client sent made the emulator fail.
     assert [r for r in flow_emulator.requests() if r["status"] >= 500] == []
     if PENDING:
         status, results, output = run_flow(flow_emulator, *sorted(PENDING))
         failed = {name for name, (result, _) in results.items() if result == "FAIL"}
         assert failed == set(PENDING), "a pending step passes now: take it off PENDING\n" + output
+
+
+def test_schedules_fire_on_a_virtual_clock() -> None:
+    # The official client creates an hourly schedule, the control endpoint moves the clock
+    # three hours on, and the client lists the schedule's three runs and their payloads.
+    with Emulator(clock="virtual") as emulator:
+        _register_flow_tasks(emulator)
+        status, results, output = run_flow(emulator, *sorted(VIRTUAL_CLOCK_STEPS))
+        assert results == dict.fromkeys(VIRTUAL_CLOCK_STEPS, ("ok", "")), output
+        assert status == 0, output
+        assert [r for r in emulator.requests() if r["status"] >= 500] == []
+
+
+def test_clock_steps_say_they_need_a_virtual_clock(flow_emulator: Emulator) -> None:
+    status, results, output = run_flow(flow_emulator, "schedules-firing")
+    assert status == 1, output
+    assert results["schedules-firing"][0] == "FAIL"
+    assert "needs an emulator on a virtual clock" in results["schedules-firing"][1], output
 
 
 def test_flow_skip_skips_steps_and_names_them(flow_emulator: Emulator) -> None:

@@ -100,16 +100,51 @@ EXPECTED: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/realtime/v1/sessions/{session}/{io}/append"),
         ("GET", "/realtime/v1/sessions/{session}/{io}"),
         ("GET", "/realtime/v1/sessions/{session}/{io}/records"),
+        # realtime run streams (SERVER.md §11.7)
+        ("GET", "/realtime/v1/streams/{runId}/{streamKey}"),
+        ("PUT", "/realtime/v1/streams/{runId}/{target}/{streamKey}"),
+        ("POST", "/realtime/v1/streams/{runId}/{target}/{streamKey}/append"),
+        ("POST", "/realtime/v1/streams/{runId}/input/{streamId}"),
         # query
         ("POST", "/api/v1/query"),
         ("GET", "/api/v1/query/schema"),
         ("GET", "/api/v1/query/dashboards"),
+        ("POST", "/api/v1/query/dashboards"),
+        ("GET", "/api/v1/query/dashboards/{dashboardId}"),
+        ("PATCH", "/api/v1/query/dashboards/{dashboardId}"),
+        ("PUT", "/api/v1/query/dashboards/{dashboardId}"),
+        ("DELETE", "/api/v1/query/dashboards/{dashboardId}"),
+        ("POST", "/api/v1/query/dashboards/{dashboardId}/widgets"),
+        ("PATCH", "/api/v1/query/dashboards/{dashboardId}/widgets/{widgetId}"),
+        ("DELETE", "/api/v1/query/dashboards/{dashboardId}/widgets/{widgetId}"),
+        # prompts (official SDK 4.8)
+        ("GET", "/api/v1/prompts"),
+        ("POST", "/api/v1/prompts/{slug}"),
+        ("GET", "/api/v1/prompts/{slug}/versions"),
+        ("POST", "/api/v1/prompts/{slug}/promote"),
+        ("POST", "/api/v1/prompts/{slug}/override"),
+        ("PUT", "/api/v1/prompts/{slug}/override"),
+        ("DELETE", "/api/v1/prompts/{slug}/override"),
+        ("POST", "/api/v1/prompts/{slug}/override/reactivate"),
+        # a session's transcript, a run's packet URL (official SDK 4.8)
+        ("GET", "/api/v1/sessions/{session}/transcript"),
+        ("GET", "/api/v1/runs/{runId}/packets/{field}"),
         # idempotency keys, public tokens, payload packets
         ("POST", "/api/v1/idempotencyKeys/{idempotencyKey}/reset"),
         ("POST", "/api/v1/auth/public-tokens"),
         ("POST", "/api/v1/auth/jwt/claims"),
         ("PUT", "/api/v2/packets/{filename}"),
         ("GET", "/api/v1/packets/{filename}"),
+        # webhooks: endpoints, deliveries, waiters (official SDK 4.8)
+        ("GET", "/api/v1/webhooks/endpoints"),
+        ("GET", "/api/v1/webhooks/endpoints/{endpointId}"),
+        ("POST", "/api/v1/webhooks/endpoints/{endpointId}/rotate-secret"),
+        ("PUT", "/api/v1/webhooks/endpoints/{endpointId}/secret"),
+        ("GET", "/api/v1/webhooks/deliveries"),
+        ("GET", "/api/v1/webhooks/deliveries/{deliveryId}"),
+        ("POST", "/api/v1/webhooks/deliveries/{deliveryId}/replay"),
+        ("POST", "/api/v1/webhooks/endpoints/{endpointId}/waiters"),
+        ("POST", "/api/v1/webhooks/waiters/{waiterId}/cancel"),
     }
 )
 

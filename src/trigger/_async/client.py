@@ -51,13 +51,16 @@ if TYPE_CHECKING:
     from trigger._async.resources.errors import AsyncErrors
     from trigger._async.resources.idempotency_keys import AsyncIdempotencyKeys
     from trigger._async.resources.packets import AsyncPackets
+    from trigger._async.resources.prompts import AsyncPrompts
     from trigger._async.resources.query import AsyncQuery
     from trigger._async.resources.queues import AsyncQueues
     from trigger._async.resources.runs import AsyncRuns
     from trigger._async.resources.schedules import AsyncSchedules
     from trigger._async.resources.sessions import AsyncSessions
+    from trigger._async.resources.streams import AsyncStreams
     from trigger._async.resources.tasks import AsyncTasks
     from trigger._async.resources.wait import AsyncWait
+    from trigger._async.resources.webhooks import AsyncWebhooks
 
 __all__ = ["AsyncClient"]
 
@@ -289,10 +292,31 @@ class AsyncClient:
 
     @cached_property
     def query(self) -> AsyncQuery:
-        """Query: run TRQL queries, read the schema and dashboards."""
+        """Query: run TRQL queries, read the schema, manage dashboards."""
         from trigger._async.resources.query import AsyncQuery
 
         return AsyncQuery(self)
+
+    @cached_property
+    def prompts(self) -> AsyncPrompts:
+        """Managed prompts: list, resolve, versions, promote, overrides."""
+        from trigger._async.resources.prompts import AsyncPrompts
+
+        return AsyncPrompts(self)
+
+    @cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        """Webhooks: endpoints, their deliveries, and waiters."""
+        from trigger._async.resources.webhooks import AsyncWebhooks
+
+        return AsyncWebhooks(self)
+
+    @cached_property
+    def streams(self) -> AsyncStreams:
+        """Realtime streams of runs: read them live, append, send to input streams."""
+        from trigger._async.resources.streams import AsyncStreams
+
+        return AsyncStreams(self)
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -52,13 +52,16 @@ if TYPE_CHECKING:
     from trigger._sync.resources.errors import Errors
     from trigger._sync.resources.idempotency_keys import IdempotencyKeys
     from trigger._sync.resources.packets import Packets
+    from trigger._sync.resources.prompts import Prompts
     from trigger._sync.resources.query import Query
     from trigger._sync.resources.queues import Queues
     from trigger._sync.resources.runs import Runs
     from trigger._sync.resources.schedules import Schedules
     from trigger._sync.resources.sessions import Sessions
+    from trigger._sync.resources.streams import Streams
     from trigger._sync.resources.tasks import Tasks
     from trigger._sync.resources.wait import Wait
+    from trigger._sync.resources.webhooks import Webhooks
 
 __all__ = ["Client"]
 
@@ -290,10 +293,31 @@ class Client:
 
     @cached_property
     def query(self) -> Query:
-        """Query: run TRQL queries, read the schema and dashboards."""
+        """Query: run TRQL queries, read the schema, manage dashboards."""
         from trigger._sync.resources.query import Query
 
         return Query(self)
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        """Managed prompts: list, resolve, versions, promote, overrides."""
+        from trigger._sync.resources.prompts import Prompts
+
+        return Prompts(self)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Webhooks: endpoints, their deliveries, and waiters."""
+        from trigger._sync.resources.webhooks import Webhooks
+
+        return Webhooks(self)
+
+    @cached_property
+    def streams(self) -> Streams:
+        """Realtime streams of runs: read them live, append, send to input streams."""
+        from trigger._sync.resources.streams import Streams
+
+        return Streams(self)
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -47,7 +47,15 @@ MAX_LIFETIME = 30 * 24 * 60 * 60
 
 _ADDITIONAL_KEY = re.compile(r"^tr_(?:dev|stg|prod|preview)_sk_[A-Za-z0-9]{24}$")
 
-_ACTIONS = {"read": "read", "write": "write", "trigger": "trigger", "batch_trigger": "batchTrigger"}
+# The server's JWT abilities (SERVER.md §1.3): these actions and resource types, ``*`` for
+# any action, ``all`` for any type, and the bare scope ``admin`` for everything.
+_ACTIONS = {
+    "read": "read",
+    "write": "write",
+    "trigger": "trigger",
+    "batch_trigger": "batchTrigger",
+    "update": "update",
+}
 _RESOURCES = {
     "runs": "runs",
     "tasks": "tasks",
@@ -56,8 +64,18 @@ _RESOURCES = {
     "waitpoints": "waitpoints",
     "input_streams": "inputStreams",
     "sessions": "sessions",
+    "queues": "queues",
+    "deployments": "deployments",
+    "errors": "errors",
+    "query": "query",
+    "webhooks": "webhooks",
+    "prompts": "prompts",
+    "envvars": "envvars",
+    "all": "all",
 }
-_TASK_ONLY_ACTIONS = {"trigger", "batchTrigger"}
+_UNIVERSAL_SCOPE = "admin"
+# What the trigger actions may name: tasks (and, for batchTrigger, batches).
+_TRIGGER_RESOURCES = {"trigger": {"tasks", "all"}, "batchTrigger": {"tasks", "batch", "all"}}
 
 # The duration syntax the API itself parses (future durations only).
 _DURATION = re.compile(
@@ -79,18 +97,22 @@ def now_seconds() -> int:
 
 
 def _check_scope(name: str, scope: str) -> str:
-    parts = check_str(name, scope).split(":", 2)
+    if check_str(name, scope) == _UNIVERSAL_SCOPE:
+        return scope
+    parts = scope.split(":", 2)
     action, resource = parts[0], parts[1] if len(parts) > 1 else ""
-    if action not in _ACTIONS.values() or resource not in _RESOURCES.values():
+    if (action != "*" and action not in _ACTIONS.values()) or resource not in _RESOURCES.values():
         raise ValueError(
-            f"{name} has an invalid scope {scope!r}: scopes are 'action:resource[:id]' with "
-            f"action in {', '.join(_ACTIONS.values())} and resource in "
-            f"{', '.join(_RESOURCES.values())}"
+            f"{name} has an invalid scope {scope!r}: scopes are 'admin' or "
+            f"'action:resource[:id]' with action in *, {', '.join(_ACTIONS.values())} and "
+            f"resource in {', '.join(_RESOURCES.values())}"
         )
     if len(parts) == 3 and not parts[2]:
         raise ValueError(f"{name} has an invalid scope {scope!r}: the id after ':' is empty")
-    if action in _TASK_ONLY_ACTIONS and resource != "tasks":
-        raise ValueError(f"{name} has an invalid scope {scope!r}: {action} applies to tasks only")
+    allowed = _TRIGGER_RESOURCES.get(action)
+    if allowed is not None and resource not in allowed:
+        what = "tasks only" if action == "trigger" else "tasks and batches only"
+        raise ValueError(f"{name} has an invalid scope {scope!r}: {action} applies to {what}")
     return scope
 
 

@@ -267,6 +267,17 @@ def close_body(reason: str | None) -> dict[str, Any]:
     return {"reason": _bounded_str("reason", reason, 256)}
 
 
+def _single(name: str, value: str | Sequence[str] | None) -> None:
+    if value is None or isinstance(value, str):
+        return
+    values = check_str_list(name, value)
+    if len(values) != 1:
+        raise ValueError(
+            f"{name} takes one value: the API filters sessions by one {name} at a time "
+            f"(it reads a list as one string), got {len(values)}"
+        )
+
+
 def list_sessions_query(
     *,
     type: str | Sequence[str] | None,
@@ -282,9 +293,17 @@ def list_sessions_query(
     before: str | None,
 ) -> dict[str, str]:
     """The query of ``GET /api/v1/sessions``; created-at bounds go out as Unix ms integers
-    (the server refuses ISO strings there)."""
+    (the server refuses ISO strings there).
+
+    Each filter takes one value: the server reads a repeated or comma-joined filter as one
+    string (``"ACTIVE,CLOSED"`` is refused as a status, ``"a,b"`` matches no tag), so a
+    second value could only ever fail or match nothing.
+    """
     if status is not None:
         check_choices("status", status, SESSION_STATUSES)
+    for name, value in (("type", type), ("tag", tag), ("task_identifier", task_identifier)):
+        _single(name, value)
+    _single("status", status)
     for name, bound in (("from_", from_), ("to", to)):
         if isinstance(bound, str):
             raise TypeError(f"{name} must be an aware datetime or Unix milliseconds (int)")

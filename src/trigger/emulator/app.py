@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from trigger.emulator.faults import SCOPE_FIRED, SCOPE_LIMITED, SCOPE_RATE_HEADERS
+from trigger.emulator.faults_layer import FaultLayer
 from trigger.emulator.routes import (
     batches,
     bulk_actions,
@@ -28,17 +30,24 @@ from trigger.emulator.routes import (
     deployments,
     envvars,
     errors,
+    faults,
     identity,
     packets,
+    prompts,
     query,
+    query_dashboards,
     queues,
+    realtime,
     run_traces,
     runs,
     schedules,
+    session_transcripts,
     sessions,
+    streams,
     tasks,
     tokens,
     waitpoints,
+    webhooks,
 )
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_batches import BatchStore
@@ -150,6 +159,8 @@ class EmulatorMiddleware:
             and has_auth
             and not self._stream_grant(path)
         )
+        if limited:
+            scope[SCOPE_LIMITED] = True  # the fault layer's rate limiter counts it
 
         recorded = [False]
 
@@ -162,7 +173,10 @@ class EmulatorMiddleware:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 if limited:
-                    message["headers"] = [*message.get("headers", []), *self._rate_headers()]
+                    # The limiter's headers come first, as Express sets them before the route.
+                    rate = scope.get(SCOPE_RATE_HEADERS)
+                    rate = self._rate_headers() if rate is None else rate
+                    message["headers"] = [*rate, *message.get("headers", [])]
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 # Before the last byte leaves: a client holding its answer finds its request.
                 record()
@@ -232,6 +246,7 @@ class EmulatorMiddleware:
                 "headers": logged,
                 "status": status,
                 "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                **({"faults": scope[SCOPE_FIRED]} if SCOPE_FIRED in scope else {}),
             },
             body,
             headers.get("content-type", ""),
@@ -252,6 +267,8 @@ def build_app(state: EmulatorState) -> ASGIApp:
         routes=[
             *tasks.routes,
             *runs.routes,
+            *realtime.routes,
+            *streams.routes,
             *run_traces.routes,
             *schedules.routes,
             *envvars.routes,
@@ -260,17 +277,23 @@ def build_app(state: EmulatorState) -> ASGIApp:
             *identity.routes,
             *errors.routes,
             *sessions.routes,
+            *session_transcripts.routes,
+            # Before query's: the dashboard list lives here, with the custom dashboards.
+            *query_dashboards.routes,
             *query.routes,
+            *prompts.routes,
             *waitpoints.routes,
+            *webhooks.routes,
             *queues.routes,
             *concurrency_limits.routes,
             *batches.routes,
             *bulk_actions.routes,
             *packets.routes,
             *control.routes,
+            *faults.routes,
         ],
         exception_handlers={404: _not_found, 405: _not_found},
     )
     app.router.redirect_slashes = False
     app.state.emulator = state
-    return EmulatorMiddleware(app, state)
+    return EmulatorMiddleware(FaultLayer(app, state), state)

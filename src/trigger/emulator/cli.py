@@ -3,6 +3,8 @@
     trigger emulator --host 127.0.0.1 --port 3030 [--db PATH] [--project-ref REF]
                      [--strict-keys] [--seed N] [--example-tasks]
                      [--clock real|virtual|auto] [--start-time 2026-03-01T00:00:00Z]
+                     [--fault 'tasks.trigger status=503 times=2' ...] [--fault-seed N]
+                     [--rate-limit ['limit=5 interval=1s']]
 
 When ready it prints its URL, project ref and keys; SIGINT and SIGTERM stop it cleanly.
 """
@@ -15,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from types import FrameType
+
+from trigger.emulator.faults_cli import add_fault_arguments, banner_lines, emulator_options
 
 __all__ = ["build_parser", "main", "run_emulator"]
 
@@ -62,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO",
         help="where a virtual clock starts (ISO 8601 with an offset; default: now)",
     )
+    add_fault_arguments(emulator)
     emulator.add_argument("--log-level", default="warning", help="uvicorn log level")
     return parser
 
@@ -125,6 +130,7 @@ def run_emulator(options: argparse.Namespace) -> int:
         clock=options.clock,
         start_time=options.start_time,
         log_level=options.log_level,
+        **emulator_options(options),
     )
     if options.example_tasks:
         from trigger.emulator.examples import register_example_tasks
@@ -141,7 +147,7 @@ def run_emulator(options: argparse.Namespace) -> int:
             emulator.personal_access_token,
             clock,
         )
-        print(text, flush=True)
+        print(text + banner_lines(emulator.faults), flush=True)
 
     stopping = {"done": False}
 

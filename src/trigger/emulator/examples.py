@@ -8,11 +8,14 @@ reader following a page against their own emulator sees what the page shows:
 - ``flaky``: fails its first attempt, then returns ``{"attempt": n}`` (3 attempts);
 - ``approve-order``: creates a waitpoint token (its id in the run's metadata as ``token_id``,
   tagged ``order:<order_id>``), waits for it and returns what completed it;
-- ``daily-digest``: declared as a scheduled task (no handler), for schedules to name.
+- ``daily-digest``: declared as a scheduled task (no handler), for schedules to name;
+- ``generate-report``: writes ``{"step", "percent"}`` chunks to its ``progress`` stream
+  (``load``, ``render``, ``upload``, 20 ms apart), then returns ``{"pages": 12}``.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from trigger.emulator.handlers import TaskContext
@@ -48,11 +51,20 @@ async def _approve_order(payload: Any, ctx: TaskContext) -> Any:
     return result.unwrap()
 
 
+def _generate_report(payload: Any, ctx: TaskContext) -> dict[str, int]:
+    progress = ctx.stream("progress")
+    for step, percent in (("load", 30), ("render", 80), ("upload", 100)):
+        time.sleep(0.02)
+        progress.write({"step": step, "percent": percent})
+    return {"pages": 12}
+
+
 def register_example_tasks(emulator: Emulator) -> None:
     """Register the documentation's example tasks on ``emulator`` (see the module's list)."""
     emulator.register("hello-world", _hello_world)
     emulator.register("send-email", _send_email, concurrency_limit=10)
     emulator.register("flaky", _flaky, max_attempts=3)
     emulator.register("approve-order", _approve_order)
+    emulator.register("generate-report", _generate_report)
     # schedules.task in TypeScript: the emulator lets schedules name only scheduled tasks.
     emulator.declare_task("daily-digest", scheduled=True)

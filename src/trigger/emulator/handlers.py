@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from trigger.emulator.engine.runs import RetryPolicy
 
 if TYPE_CHECKING:
+    from trigger.emulator.stream_writer import TaskStream, TaskStreams
     from trigger.emulator.waiting import TaskWait
 
 __all__ = ["Handler", "RunAccess", "TaskContext", "TaskMetadata", "TaskRegistry", "TaskSpec"]
@@ -257,6 +258,17 @@ class TaskContext:
         if self._wait is None:
             raise RuntimeError("this context cannot wait (it was not made by the runtime)")
         return self._wait
+
+    @property
+    def streams(self) -> TaskStreams:
+        """The run's realtime streams, which readers see live (``ctx.streams.write(key, v)``)."""
+        from trigger.emulator.stream_writer import TaskStreams
+
+        return TaskStreams(self._access, self.run_id)
+
+    def stream(self, key: str = "default") -> TaskStream:
+        """One realtime stream of the run (``ctx.stream("progress").write({...})``)."""
+        return self.streams.stream(key)
 
     @property
     def is_canceled(self) -> bool:

@@ -9,8 +9,9 @@ serves ``GET`` with the content type the object was uploaded with, when the URL'
 - A trigger whose inline payload is 512 KiB or more (``TASK_PAYLOAD_OFFLOAD_THRESHOLD``) is
   stored as ``<run id>/payload.json`` with ``payloadType: application/store``, as the server
   does; a handler's output of 128 KiB or more is stored as ``<run id>/output.json``, as the
-  official worker does. Retrieving such a run gives ``payloadPresignedUrl`` or
-  ``outputPresignedUrl`` instead of the value.
+  official worker does (its superjson document, ``application/super+json``, measured).
+  Retrieving such a run gives ``payloadPresignedUrl`` or ``outputPresignedUrl`` instead of
+  the value.
 - A handler always receives the payload itself, read back from storage when offloaded.
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 import msgspec
 
 from trigger.emulator.engine.runs import RunState
+from trigger.emulator.jsjson import superjson_stringify
 from trigger.emulator.project import Environment, Project
 from trigger.emulator.shapes import MISSING_VALUE, decode_packet
 from trigger.emulator.store import Store
@@ -35,8 +37,9 @@ __all__ = [
     "OUTPUT_OFFLOAD_BYTES",
     "PAYLOAD_OFFLOAD_BYTES",
     "PRESIGN_SECONDS",
-    "STORE_TYPE",
     "STORAGE_PREFIX",
+    "STORE_TYPE",
+    "SUPERJSON_TYPE",
     "load_payload",
     "object_key",
     "offload_output",
@@ -47,6 +50,7 @@ __all__ = [
 ]
 
 STORE_TYPE = "application/store"
+SUPERJSON_TYPE = "application/super+json"
 PAYLOAD_OFFLOAD_BYTES = 524_288
 """Inline payloads this large or larger are offloaded by the trigger route."""
 OUTPUT_OFFLOAD_BYTES = 131_072
@@ -129,10 +133,15 @@ def offload_payload(store: Store, conn: Any, project: Project, run: RunState) ->
 def offload_output(
     store: Store, conn: Any, project: Project, run: RunState, output: str | None, now: int
 ) -> tuple[str | None, str]:
-    """``(output, outputType)`` to store: a storage path when the output is large."""
+    """``(output, outputType)`` to store: a storage path when the output is large.
+
+    As the official worker does (measured), a large output is kept as its superjson document
+    (``{"json": value}``) with the content type ``application/super+json``.
+    """
     if output is None or len(output.encode("utf-8")) < OUTPUT_OFFLOAD_BYTES:
         return output, "application/json"
-    path = _offload(store, conn, project, run, "output", output, "application/json", now)
+    document = superjson_stringify(json.loads(output))
+    path = _offload(store, conn, project, run, "output", document, SUPERJSON_TYPE, now)
     return (path, STORE_TYPE) if path is not None else (output, "application/json")
 
 

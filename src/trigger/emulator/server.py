@@ -20,7 +20,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,12 +39,16 @@ from trigger.emulator import background
 from trigger.emulator.app import build_app
 from trigger.emulator.clock import Clock, ClockMode, ManualClock, make_clock
 from trigger.emulator.engine.runs import RetryPolicy, RunState
+from trigger.emulator.faults import Fault, Faults, RateLimit
+from trigger.emulator.faults_layer import FaultProtocol
 from trigger.emulator.handlers import Handler, TaskRegistry, TaskSpec
 from trigger.emulator.ids import IdGenerator
 from trigger.emulator.project import Project
 from trigger.emulator.runtime import Runtime, RuntimeSettings, UnhandledMode
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import Store
+from trigger.emulator.store_realtime import feed_of
+from trigger.emulator.webhooks import EmulatorWebhooks
 
 if TYPE_CHECKING:
     from trigger import AsyncClient, Client
@@ -98,6 +102,12 @@ class Emulator:
             the version runs show (default); ``False`` starts with none, as a project that
             never deployed (only the local worker's version can be locked to then).
         log_level: uvicorn's log level.
+        faults: Fault rules to start with (`Fault` objects or compact strings such as
+            ``"tasks.trigger status=503 times=2"``); `reset` comes back to them.
+        fault_seed: The seed of the rules' random sequences (default: ``seed``, else
+            random; `faults` shows it).
+        rate_limit: Run the real server's global rate limiter: a `RateLimit`, or ``True``
+            for the server's own limits.
     """
 
     def __init__(
@@ -117,6 +127,9 @@ class Emulator:
         preview_branches: tuple[str, ...] = ("main",),
         seed_deployment: bool = True,
         log_level: str = "warning",
+        faults: Iterable[Fault | str] = (),
+        fault_seed: int | None = None,
+        rate_limit: RateLimit | bool | None = None,
     ) -> None:
         if unhandled not in ("complete", "pending_version", "fail"):
             raise ValueError("unhandled must be 'complete', 'pending_version' or 'fail'")
@@ -128,6 +141,9 @@ class Emulator:
             raise ValueError("unhandled_duration must be at least 0")
         if not isinstance(seed_deployment, bool):
             raise TypeError("seed_deployment must be a bool")
+        self._faults = Faults(
+            faults, seed=seed if fault_seed is None else fault_seed, rate_limit=rate_limit
+        )
         self._host = host
         self._port = port
         self._log_level = log_level
@@ -165,6 +181,7 @@ class Emulator:
             runtime=self._runtime,
             strict_keys=strict_keys,
             seed_deployment=seed_deployment,
+            faults=self._faults,
         )
         background.install(self._state)
         self._runtime.waits.bind(self._ids, lambda: self._url)
@@ -202,7 +219,7 @@ class Emulator:
             log_level=self._log_level,
             access_log=False,
             lifespan="off",
-            http="h11",
+            http=FaultProtocol,  # h11, able to drop a connection for a fault rule
             ws="none",
             loop="asyncio",
             timeout_graceful_shutdown=1,
@@ -238,6 +255,7 @@ class Emulator:
         self._thread = None
         if server is not None:
             server.should_exit = True
+            feed_of(self._store).close()  # held realtime long polls answer now, not in 20 s
         if thread is not None:
             thread.join(10)
         self._runtime.stop()
@@ -305,6 +323,16 @@ class Emulator:
     def clock(self) -> Clock:
         """The clock every part of the emulator reads."""
         return self._clock
+
+    @property
+    def webhooks(self) -> EmulatorWebhooks:
+        """Webhook endpoints, deliveries to them, and signed alert webhooks (`EmulatorWebhooks`)."""
+        return EmulatorWebhooks(self._state)
+
+    @property
+    def faults(self) -> Faults:
+        """The fault rules and the rate limiter (`Faults`): ``add``, ``list``, ``clear``..."""
+        return self._faults
 
     @property
     def now(self) -> datetime:
@@ -529,6 +557,50 @@ class Emulator:
         """The ids of the tasks declared without a handler (`declare_task`)."""
         return self._registry.declared_ids()
 
+    def define_prompt(
+        self,
+        slug: str,
+        content: str,
+        *,
+        env: str = "dev",
+        description: str | None = None,
+        model: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        variable_schema: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Define a prompt in an environment, as deploying code with ``prompts.define`` does.
+
+        The first definition creates the prompt and its version 1; defining it again with
+        another ``content``, ``model`` or ``config`` adds a version that becomes
+        ``current`` (and ``latest``), while an unchanged definition adds nothing. An
+        override written through the API still resolves first. `reset` forgets prompts.
+
+        Args:
+            slug: The prompt's id in code, e.g. ``"support-reply"``.
+            content: The template text, with ``{{name}}`` placeholders.
+            env: ``dev``, ``stg``, ``prod`` or ``preview``.
+            description: What the prompt is for.
+            model: The model it runs with, e.g. ``"gpt-4o-mini"``.
+            config: Model settings kept with it (a JSON object).
+            variable_schema: The JSON schema of its variables.
+
+        Returns:
+            The number of the version this definition is (new or unchanged).
+        """
+        from trigger.emulator.prompting import define_prompt, environment
+
+        _, version, _ = define_prompt(
+            self._state,
+            environment(self._state, env),
+            slug,
+            content,
+            description=description,
+            model=model,
+            config=config,
+            variable_schema=variable_schema,
+        )
+        return version.version
+
     def unregister(self, task_id: str) -> None:
         """Forget the handler (or declaration) of ``task_id``."""
         self._registry.unregister(task_id)
@@ -538,7 +610,8 @@ class Emulator:
         return self._registry.ids()
 
     def reset(self) -> None:
-        """Forget every run, queue and recorded request; keys and handlers stay."""
+        """Forget every run, queue and recorded request; keys and handlers stay, and the
+        faults go back to the ones the emulator started with (`Faults.reset`)."""
         self._state.reset()
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:

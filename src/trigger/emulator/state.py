@@ -10,6 +10,7 @@ from typing import Any
 
 from trigger.emulator.clock import Clock
 from trigger.emulator.durations import iso
+from trigger.emulator.faults import Faults
 from trigger.emulator.handlers import TaskRegistry
 from trigger.emulator.ids import IdGenerator
 from trigger.emulator.project import Project
@@ -97,16 +98,20 @@ class EmulatorState:
     """Give each environment a current deployment on first use (`Emulator` option)."""
     requests: RequestLog = dataclasses.field(default_factory=RequestLog)
     url: str = ""
+    faults: Faults = dataclasses.field(default_factory=Faults)
+    """Fault rules and the optional rate limiter (`Emulator.faults`)."""
 
     def now_ms(self) -> int:
         """The clock's time."""
         return self.clock.now_ms()
 
     def reset(self) -> None:
-        """Forget every run, queue and recorded request (project, keys and handlers stay)."""
+        """Forget every run, queue and recorded request (project, keys and handlers stay);
+        the faults go back to the emulator's own (`Faults.reset`)."""
         self.runtime.stop_all_handlers()
         self.store.reset()
         self.requests.clear()
+        self.faults.reset()
         self.runtime.wake()
 
     def health(self) -> dict[str, Any]:

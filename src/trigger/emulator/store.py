@@ -17,7 +17,7 @@ import base64
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -133,6 +133,8 @@ class ListQuery(msgspec.Struct, kw_only=True):
     queues: list[str] | None = None
     regions: list[str] | None = None
     machines: list[str] | None = None
+    ids: list[str] | None = None
+    """Internal run ids (an error group's runs)."""
     match_nothing: bool = False
 
 
@@ -197,6 +199,9 @@ class Store:
         self.path = path
         self.lock = threading.RLock()
         self._depth = 0
+        self.run_listeners: list[Callable[[list[RunState]], None]] = []
+        """Called after each commit that wrote runs, with those runs (realtime waiters)."""
+        self._written: list[RunState] = []
         self._conn = sqlite3.connect(
             path or ":memory:", check_same_thread=False, isolation_level=None
         )
@@ -238,10 +243,16 @@ class Store:
                 self._conn.execute(f"ROLLBACK TO {name}" if depth else "ROLLBACK")
                 if depth:
                     self._conn.execute(f"RELEASE {name}")
+                else:
+                    self._written.clear()
                 raise
             finally:
                 self._depth = depth
             self._conn.execute(f"RELEASE {name}" if depth else "COMMIT")
+            if not depth and self._written:
+                written, self._written = self._written, []
+                for listener in self.run_listeners:
+                    listener(written)
 
     # -- meta -------------------------------------------------------------------------------
 
@@ -295,6 +306,7 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (run.id, run.friendly_id, *self._columns(run)),
         )
+        self._written.append(run)
         seq = cursor.lastrowid
         if run.tags:
             conn.executemany(
@@ -313,6 +325,7 @@ class Store:
             "data = ? WHERE id = ?",
             (*self._columns(run), run.id),
         )
+        self._written.append(run)
         if old is None or old.tags != run.tags:
             row = conn.execute("SELECT seq FROM runs WHERE id = ?", (run.id,)).fetchone()
             if row:
@@ -378,6 +391,7 @@ class Store:
             ("queue", query.queues),
             ("region", query.regions),
             ("machine", query.machines),
+            ("id", query.ids),
         ):
             if values:
                 _in(column, values, where, args)

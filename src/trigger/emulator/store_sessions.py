@@ -1,4 +1,12 @@
-"""Sessions in SQLite: by id, by (environment, external id), and cursor pages by index."""
+"""Sessions in SQLite: by id, by (environment, external id), cursor pages by index, and the
+records of their channels.
+
+A channel's records are kept per ``(environment, addressing key, channel, io)``, where the
+addressing key is the session's external id, else its ``session_…`` id (the server's
+canonical key), and ``channel`` is ``""`` for a session's default channel. Sequence numbers
+start at 0 in each, as S2 numbers a stream's records. Part ids an append claimed are kept
+for five minutes, so a retried append with the same ``X-Part-Id`` stores nothing new.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ import msgspec
 
 from trigger.emulator.store import Store, decode_cursor, register_tables
 
-__all__ = ["SessionRow", "SessionStore"]
+__all__ = ["PART_CLAIM_MS", "ChannelKey", "ChannelRecord", "SessionRow", "SessionStore"]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -26,9 +34,32 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_page ON sessions (env_id, created_at, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_external ON sessions (env_id, external_id)
     WHERE external_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS session_records (
+    env_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    io TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    part_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (env_id, address, channel, io, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS session_part_claims (
+    env_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    io TEXT NOT NULL,
+    part_id TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL,
+    PRIMARY KEY (env_id, address, channel, io, part_id)
+) WITHOUT ROWID;
 """
 
-register_tables(_DDL, ["sessions"])
+register_tables(_DDL, ["sessions", "session_records", "session_part_claims"])
+
+PART_CLAIM_MS = 5 * 60 * 1000
+"""How long an append's ``X-Part-Id`` is remembered (the server's dedupe window)."""
 
 
 class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,8 +82,32 @@ class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: int = 0
 
 
+class ChannelKey(msgspec.Struct, frozen=True, kw_only=True):
+    """One channel's records: whose, which channel (``""``: the default one), which way."""
+
+    env_id: str
+    address: str
+    """The session's canonical addressing key (external id, else ``session_…`` id)."""
+    channel: str
+    io: str
+    """``in`` (towards the task) or ``out`` (from it)."""
+
+    def _args(self) -> tuple[str, str, str, str]:
+        return (self.env_id, self.address, self.channel, self.io)
+
+
+class ChannelRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One stored record of a channel."""
+
+    seq: int
+    part_id: str
+    data: str
+    created_at: int
+
+
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(SessionRow)
+_WHERE = "env_id = ? AND address = ? AND channel = ? AND io = ?"
 
 
 class SessionStore:
@@ -129,3 +184,47 @@ class SessionStore:
                 args,
             ).fetchall()
         return [(_DECODER.decode(data), seq) for data, seq in rows]
+
+    @staticmethod
+    def claim_part(conn: sqlite3.Connection, key: ChannelKey, part_id: str, now: int) -> bool:
+        """Claim an append's part id (inside a `Store.transaction`); ``False`` when another
+        append claimed it within `PART_CLAIM_MS`."""
+        row = conn.execute(
+            f"SELECT claimed_at FROM session_part_claims WHERE {_WHERE} AND part_id = ?",
+            (*key._args(), part_id),
+        ).fetchone()
+        if row is not None and row[0] + PART_CLAIM_MS > now:
+            return False
+        conn.execute(
+            "INSERT OR REPLACE INTO session_part_claims (env_id, address, channel, io, part_id, "
+            "claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (*key._args(), part_id, now),
+        )
+        return True
+
+    @staticmethod
+    def append(conn: sqlite3.Connection, key: ChannelKey, part_id: str, data: str, now: int) -> int:
+        """Add a record (inside a `Store.transaction`); its sequence number."""
+        row = conn.execute(
+            f"SELECT MAX(seq) FROM session_records WHERE {_WHERE}", key._args()
+        ).fetchone()
+        seq = 0 if row is None or row[0] is None else int(row[0]) + 1
+        conn.execute(
+            "INSERT INTO session_records (env_id, address, channel, io, seq, part_id, data, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key._args(), seq, part_id, data, now),
+        )
+        return seq
+
+    def records(self, key: ChannelKey, after: int | None = None) -> list[ChannelRecord]:
+        """A channel's records after sequence number ``after`` (all without it), in order."""
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                f"SELECT seq, part_id, data, created_at FROM session_records WHERE {_WHERE} "
+                "AND seq > ? ORDER BY seq",
+                (*key._args(), -1 if after is None else after),
+            ).fetchall()
+        return [
+            ChannelRecord(seq=row[0], part_id=row[1], data=row[2], created_at=row[3])
+            for row in rows
+        ]

@@ -214,15 +214,24 @@ class WaitpointService:
         return token, False
 
     def complete(
-        self, env_id: str, waitpoint_id: str, output: str | None, output_type: str | None
+        self,
+        env_id: str,
+        waitpoint_id: str,
+        output: str | None,
+        output_type: str | None,
+        *,
+        is_error: bool = False,
     ) -> WaitpointState | None:
-        """Complete a token (a no-op when it is already completed); ``None`` if unknown."""
+        """Complete a token (a no-op when it is already completed); ``None`` if unknown.
+
+        ``is_error``: the output is an error (a cancelled webhook waiter's), not data.
+        """
         now = self.clock.now_ms()
         with self.store.transaction() as conn:
             token = self.table.get(waitpoint_id, env_id)
             if token is None or not token.is_pending:
                 return token
-            done = engine.complete(token, now, output, output_type)
+            done = engine.complete(token, now, output, output_type, is_error=is_error)
             self.table.update(conn, done)
             deliveries = self._release(conn, done, now)
         self._deliver(deliveries)

@@ -24,7 +24,7 @@ point in time (Unix seconds, an aware `datetime`)."""
 
 
 class PublicTokenResources(TypedDict, total=False):
-    """What one action (``read`` or ``write``) is granted on.
+    """What one action (``read``, ``write`` or ``update``) is granted on.
 
     A list (or one id) grants those objects; ``True`` grants every object of the kind.
     """
@@ -43,6 +43,22 @@ class PublicTokenResources(TypedDict, total=False):
     """Runs whose input streams may be written (``inputStreams``)."""
     sessions: str | Sequence[str] | bool
     """Session ids."""
+    queues: str | Sequence[str] | bool
+    """Queue names."""
+    deployments: str | Sequence[str] | bool
+    """Deployment ids."""
+    errors: str | Sequence[str] | bool
+    """Error group ids."""
+    query: str | Sequence[str] | bool
+    """Query tables (``read:query:runs``), or ``True`` for every table."""
+    webhooks: str | Sequence[str] | bool
+    """Webhook endpoint ids."""
+    prompts: str | Sequence[str] | bool
+    """Prompt slugs (``update:prompts`` changes overrides)."""
+    envvars: str | Sequence[str] | bool
+    """Environment variables."""
+    all: bool
+    """Every kind of object (``read:all``)."""
 
 
 class TaskResources(TypedDict):
@@ -67,6 +83,8 @@ class PublicTokenPermissions(TypedDict, total=False):
     """Tasks the token may trigger."""
     batch_trigger: TaskResources
     """Tasks the token may batch-trigger (``batchTrigger``)."""
+    update: PublicTokenResources
+    """Update grants (prompts)."""
 
 
 class RealtimeOptions(TypedDict, total=False):

@@ -1,4 +1,4 @@
-"""Models of TRQL query results, the query schema and the built-in dashboards."""
+"""Models of TRQL query results, the query schema and the dashboard list."""
 
 from __future__ import annotations
 
@@ -110,18 +110,22 @@ class QueryWidget(Model, kw_only=True):
 
 
 class QueryDashboard(Model, kw_only=True):
-    """A built-in dashboard."""
+    """A dashboard as `query.dashboards.list` gives it: built-in or custom."""
 
     key: str
-    """Dashboard key, e.g. ``overview`` or ``llm``."""
+    """Dashboard key, e.g. ``overview`` or ``llm``; for a custom dashboard, its id."""
     title: str = ""
     """Display title."""
+    type: str | None = None
+    """``builtIn`` (read-only) or ``custom``; absent from servers before 4.8."""
+    description: str | None = None
+    """A custom dashboard's description."""
     widgets: list[QueryWidget] = msgspec.field(default_factory=list)
     """Its widgets, in display order."""
 
 
 class QueryDashboards(Model, kw_only=True):
-    """The built-in dashboards."""
+    """The built-in dashboards and your custom ones."""
 
     dashboards: list[QueryDashboard] = msgspec.field(default_factory=list)
     """The dashboards."""

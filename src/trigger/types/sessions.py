@@ -109,7 +109,8 @@ class SessionRecord(Model, kw_only=True):
     """One record read back from a session channel."""
 
     id: str
-    """The record's event id (pass it as ``after_event_id`` or ``last_event_id`` to resume)."""
+    """The record's event id (pass it as ``last_event_id`` to resume a stream; ``records``
+    takes its `seq_num` as ``after_event_id``)."""
     seq_num: int | None = None
     """Its sequence number in the channel."""
     data: Any = None

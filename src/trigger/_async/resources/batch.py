@@ -32,6 +32,7 @@ from trigger.types.batch import (
 
 if TYPE_CHECKING:
     from trigger._async.client import AsyncClient
+    from trigger._async.realtime import AsyncRunSubscription
 
 __all__ = ["STREAM_RETRY", "AsyncBatch", "AsyncBatchWithRawResponse"]
 
@@ -331,6 +332,33 @@ class AsyncBatch:
         path = f"/api/v2/batches/{path_segment('batch_id', batch_id)}"
         return await self._client._request(
             "GET", path, parse=decoder(RetrievedBatch).decode, options=request_options
+        )
+
+    def subscribe(
+        self,
+        batch_id: str,
+        *,
+        skip_columns: str | Sequence[str] | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> AsyncRunSubscription:
+        """Follow the runs of a batch in realtime, until closed (``runs.subscribeToBatch``).
+
+        Yields a `RealtimeRun` for each run of the batch, then one for every change of any
+        of them, runs the batch adds later included. It never ends by itself: close it (or
+        break out of the loop) once the runs you wait for are final.
+
+        Args:
+            batch_id: The batch (``batch_…``).
+            skip_columns: Columns the server leaves out (see `AsyncRuns.subscribe`).
+            request_options: Retry, timeout and header overrides for each request.
+
+        Returns:
+            An `AsyncRunSubscription`.
+        """
+        from trigger._async.realtime import batch_subscription
+
+        return batch_subscription(
+            self._client, batch_id, skip_columns=skip_columns, request_options=request_options
         )
 
     async def retrieve_v1(

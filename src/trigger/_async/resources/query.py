@@ -1,8 +1,9 @@
-"""`client.query`: run TRQL queries, read the query schema and the built-in dashboards."""
+"""`client.query`: run TRQL queries, read the query schema; ``.dashboards`` for dashboards."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, overload
 
 from trigger._models import decoder
@@ -11,7 +12,6 @@ from trigger._types import RequestOptions
 from trigger._wire import query as wire
 from trigger.types.query import (
     QueryCSVResult,
-    QueryDashboards,
     QueryJSONResult,
     QueryResult,
     QuerySchema,
@@ -19,6 +19,7 @@ from trigger.types.query import (
 
 if TYPE_CHECKING:
     from trigger._async.client import AsyncClient
+    from trigger._async.resources.dashboards import AsyncDashboards
 
 __all__ = ["AsyncQuery", "AsyncQueryWithRawResponse"]
 
@@ -117,18 +118,12 @@ class AsyncQuery:
             options=request_options,
         )
 
-    async def dashboards(self, *, request_options: RequestOptions | None = None) -> QueryDashboards:
-        """The built-in dashboards and the queries of their widgets.
+    @cached_property
+    def dashboards(self) -> AsyncDashboards:
+        """Dashboards: list the built-in and custom ones; create and edit custom ones."""
+        from trigger._async.resources.dashboards import AsyncDashboards
 
-        Args:
-            request_options: Per-call retry, timeout and header overrides.
-        """
-        return await self._client._request(
-            "GET",
-            "/api/v1/query/dashboards",
-            parse=decoder(QueryDashboards).decode,
-            options=request_options,
-        )
+        return AsyncDashboards(self._client)
 
 
 class AsyncQueryWithRawResponse:
@@ -137,4 +132,3 @@ class AsyncQueryWithRawResponse:
     def __init__(self, query: AsyncQuery) -> None:
         self.execute = async_raw_response_wrapper(query.execute)
         self.schema = async_raw_response_wrapper(query.schema)
-        self.dashboards = async_raw_response_wrapper(query.dashboards)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -45,10 +45,13 @@ from trigger.types.runs import (
     TaskRunExecutionResult,
     TaskRunUsage,
 )
+from trigger.types.tasks import PacketDownloadUrl
 
 if TYPE_CHECKING:
     from trigger._async.client import AsyncClient
+    from trigger._async.realtime import AsyncRunSubscription
     from trigger._async.resources.bulk_actions import AsyncBulkActions
+    from trigger._async.streams import AsyncRunStream
 
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse"]
 
@@ -456,6 +459,51 @@ class AsyncRuns:
             "GET", path, parse=decoder(SpanDetail).decode, options=request_options
         )
 
+    async def retrieve_packet_url(
+        self,
+        run_id: str,
+        field: Literal["payload", "output"],
+        *,
+        storage_path: str | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> PacketDownloadUrl:
+        """A presigned URL to download a run's offloaded payload or output.
+
+        The URL is authorized against the run (``GET /api/v1/runs/{id}/packets/{field}``,
+        official SDK 4.8). A server older than that answers 404; then, as the official
+        client does, the packet is asked for by ``storage_path`` (the run's
+        ``application/store`` payload or output) through `packets.retrieve_download_url`.
+
+        Args:
+            run_id: The run.
+            field: ``"payload"`` or ``"output"``.
+            storage_path: The packet's storage path, for the fallback (without it a 404 is
+                raised as it is).
+            request_options: Per-call retry, timeout and header overrides.
+
+        Raises:
+            NotFoundError: No such run or packet (and no fallback, or the fallback failed).
+        """
+        if field not in ("payload", "output"):
+            raise ValueError(f"field must be 'payload' or 'output', not {field!r}")
+        if storage_path is not None:
+            check_str("storage_path", storage_path)
+        path = f"/api/v1/runs/{path_segment('run_id', run_id)}/packets/{field}"
+        try:
+            return await self._client._request(
+                "GET",
+                path,
+                parse=decoder(PacketDownloadUrl).decode,
+                options=request_options,
+                final_statuses=(404,),
+            )
+        except NotFoundError:
+            if storage_path is None:
+                raise
+        return await self._client.packets.retrieve_download_url(
+            storage_path, request_options=request_options
+        )
+
     async def result(
         self, run_id: str, *, request_options: RequestOptions | None = None
     ) -> TaskRunExecutionResult | None:
@@ -548,6 +596,126 @@ class AsyncRuns:
             else:
                 await _retry.async_sleep(interval)
 
+    def subscribe(
+        self,
+        run_id: str,
+        *,
+        stop_on_completion: bool = True,
+        skip_columns: str | Sequence[str] | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> AsyncRunSubscription:
+        """Follow a run in realtime: ``async for run in client.runs.subscribe(run_id)``.
+
+        Yields a `RealtimeRun` for the run as it is now, then one for every change (status,
+        metadata, tags, output...), and ends after the snapshot of the run's final status.
+        A dropped connection is retried with the client's retry policy and resumes where
+        it was. A public access token (``TriggerResult.public_access_token``) works as the
+        client's key for the run it was issued for.
+
+        Args:
+            run_id: The run (``run_…``).
+            stop_on_completion: End after the run finished (``False``: go on until closed).
+            skip_columns: Columns the server leaves out, e.g. ``["payload", "output"]``
+                (``id``, ``friendlyId``, ``taskIdentifier``, ``status`` and ``createdAt``
+                are always sent).
+            request_options: Retry, timeout and header overrides for each request; a live
+                request's timeout is at least 45 s (the server holds one up to ~23 s).
+
+        Returns:
+            An `AsyncRunSubscription` (iterate it; close it to stop early).
+
+        Raises:
+            NotFoundError: No such run (raised while iterating).
+        """
+        from trigger._async.realtime import run_subscription
+
+        return run_subscription(
+            self._client,
+            run_id,
+            stop_on_completion=stop_on_completion,
+            skip_columns=skip_columns,
+            request_options=request_options,
+        )
+
+    def subscribe_to_tag(
+        self,
+        tags: str | Sequence[str],
+        *,
+        created_at: str | timedelta | None = None,
+        skip_columns: str | Sequence[str] | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> AsyncRunSubscription:
+        """Follow every run having all of ``tags``, in realtime, until closed.
+
+        Yields a `RealtimeRun` for each matching run created within ``created_at`` (24
+        hours by default, one day at most: the server's window), then one for every change
+        of any of them, runs triggered later included. It never ends by itself: close it
+        (or break out of the loop) to stop.
+
+        Args:
+            tags: One tag, or several (runs having every one of them).
+            created_at: How far back runs may have been created: ``"1h"``, ``"2d"``... or a
+                timedelta.
+            skip_columns: Columns the server leaves out (see `subscribe`).
+            request_options: Retry, timeout and header overrides for each request.
+
+        Returns:
+            An `AsyncRunSubscription`.
+        """
+        from trigger._async.realtime import tag_subscription
+
+        return tag_subscription(
+            self._client,
+            tags,
+            created_at=created_at,
+            skip_columns=skip_columns,
+            request_options=request_options,
+        )
+
+    def stream(
+        self,
+        run_id: str,
+        key: str = "default",
+        *,
+        timeout_seconds: int | None = None,
+        last_event_id: str | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> AsyncRunStream:
+        """Read a stream the run writes, live: ``async for chunk in client.runs.stream(id, key)``.
+
+        The official ``runs.fetchStream``; `AsyncStreams.read` is the same read with the
+        official ``streams.read`` options. Needs ``pip install 'trigger-sdk[realtime]'``.
+        Yields every chunk written so far, then each new one as it is written, resuming
+        after a dropped connection from the last event id; ends when the server closes the
+        stream (``timeout_seconds`` without new data; the server's 60 s when ``None``).
+
+        Args:
+            run_id: The run (``run_…``).
+            key: The stream's key (``"default"`` unless the task named one).
+            timeout_seconds: 1-600, sent as ``Timeout-Seconds`` (``None``: not sent).
+            last_event_id: Resume after this event id (a `StreamPart.id`).
+            request_options: Retry, timeout and header overrides (see `AsyncStreams.read`).
+
+        Returns:
+            An `AsyncRunStream` (iterate it; close it to stop early).
+
+        Raises:
+            ImportError: ``httpx-sse`` is not installed.
+            NotFoundError: No such run (raised while iterating).
+        """
+        from trigger._async.resources.streams import open_stream
+
+        return open_stream(
+            self._client,
+            run_id,
+            key,
+            timeout_seconds=timeout_seconds,
+            last_event_id=last_event_id,
+            start_index=None,
+            start="beginning",
+            request_options=request_options,
+        )
+
 
 def _result_from_run(run: Run) -> TaskRunExecutionResult:
     """The execution result of a finished run, built from the run itself."""
@@ -600,3 +768,4 @@ class AsyncRunsWithRawResponse:
         self.events = async_raw_response_wrapper(runs.events)
         self.trace = async_raw_response_wrapper(runs.trace)
         self.retrieve_span = async_raw_response_wrapper(runs.retrieve_span)
+        self.retrieve_packet_url = async_raw_response_wrapper(runs.retrieve_packet_url)

@@ -33,6 +33,7 @@ from trigger.types.batch import (
 
 if TYPE_CHECKING:
     from trigger._sync.client import Client
+    from trigger._sync.realtime import RunSubscription
 
 __all__ = ["STREAM_RETRY", "Batch", "BatchWithRawResponse"]
 
@@ -332,6 +333,33 @@ class Batch:
         path = f"/api/v2/batches/{path_segment('batch_id', batch_id)}"
         return self._client._request(
             "GET", path, parse=decoder(RetrievedBatch).decode, options=request_options
+        )
+
+    def subscribe(
+        self,
+        batch_id: str,
+        *,
+        skip_columns: str | Sequence[str] | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> RunSubscription:
+        """Follow the runs of a batch in realtime, until closed (``runs.subscribeToBatch``).
+
+        Yields a `RealtimeRun` for each run of the batch, then one for every change of any
+        of them, runs the batch adds later included. It never ends by itself: close it (or
+        break out of the loop) once the runs you wait for are final.
+
+        Args:
+            batch_id: The batch (``batch_…``).
+            skip_columns: Columns the server leaves out (see `Runs.subscribe`).
+            request_options: Retry, timeout and header overrides for each request.
+
+        Returns:
+            An `RunSubscription`.
+        """
+        from trigger._sync.realtime import batch_subscription
+
+        return batch_subscription(
+            self._client, batch_id, skip_columns=skip_columns, request_options=request_options
         )
 
     def retrieve_v1(

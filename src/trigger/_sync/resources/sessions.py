@@ -22,8 +22,10 @@ from trigger._paginator import Page
 from trigger._paging import PageSpec
 from trigger._response import raw_response_wrapper
 from trigger._types import NOT_GIVEN, RequestOptions
+from trigger._validation import check_number, check_str
 from trigger._wire import sessions as wire
 from trigger._wire.sessions import Channel, SessionTriggerConfigParam
+from trigger.types.session_transcripts import SessionTranscript
 from trigger.types.sessions import (
     CreatedSession,
     Session,
@@ -127,11 +129,14 @@ class Sessions:
         read them.
 
         Args:
-            type: Session type(s).
-            tag: Tag(s).
-            task_identifier: Task id(s).
+            type: A session type.
+            tag: A tag.
+            task_identifier: A task id.
             external_id: Exactly this external id.
-            status: One status or several: ``ACTIVE``, ``CLOSED``, ``EXPIRED``.
+            status: ``ACTIVE``, ``CLOSED`` or ``EXPIRED``.
+
+        Each filter takes one value (a one-item list is accepted): the server reads a list
+        as one string, so a second value could only fail or match nothing.
             period: Created within this period, e.g. ``"1d"`` (not with from_/to).
             from_: Created at or after (aware datetime or Unix milliseconds).
             to: Created at or before (aware datetime or Unix milliseconds).
@@ -225,6 +230,39 @@ class Sessions:
             options=request_options,
         )
 
+    def transcript(
+        self,
+        session: str,
+        *,
+        limit: int | None = None,
+        before: str | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> SessionTranscript:
+        """The messages a ``chat.agent`` session persisted (secret keys only).
+
+        Without ``limit`` the whole stored transcript comes back; with it, the newest
+        ``limit`` messages, and ``next_cursor`` to pass as ``before`` for the older ones.
+        The endpoint came with the official SDK 4.8; an older server answers 404.
+
+        Args:
+            session: The session id (``session_…``) or your external id.
+            limit: At most this many messages, the newest (at least 1).
+            before: Only messages before this message id (a page's ``next_cursor``).
+            request_options: Per-call retry, timeout and header overrides.
+        """
+        query: dict[str, str] = {}
+        if limit is not None:
+            query["limit"] = str(int(check_number("limit", limit, minimum=1, integer=True)))
+        if before is not None:
+            query["before"] = check_str("before", before)
+        return self._client._request(
+            "GET",
+            wire.session_path(session, "/transcript"),
+            parse=decoder(SessionTranscript).decode,
+            query=query,
+            options=request_options,
+        )
+
     def append(
         self,
         session: str,
@@ -277,7 +315,8 @@ class Sessions:
         Args:
             session: The session id (``session_…``) or your external id.
             io: ``"in"`` or ``"out"``.
-            after_event_id: Only records after this event id.
+            after_event_id: Only records after this one: its `seq_num`, which the server
+                compares.
             request_options: Per-call retry, timeout and header overrides.
         """
         return self._client._request(
@@ -385,5 +424,6 @@ class SessionsWithRawResponse:
         self.retrieve = raw_response_wrapper(sessions.retrieve)
         self.update = raw_response_wrapper(sessions.update)
         self.close = raw_response_wrapper(sessions.close)
+        self.transcript = raw_response_wrapper(sessions.transcript)
         self.append = raw_response_wrapper(sessions.append)
         self.records = raw_response_wrapper(sessions.records)

@@ -23,6 +23,7 @@ from trigger.emulator.engine.statuses import FINAL
 
 __all__ = [
     "FREES_IDEMPOTENCY_KEY",
+    "AttemptRecord",
     "RetryPolicy",
     "RunState",
     "Timer",
@@ -45,6 +46,17 @@ FREES_IDEMPOTENCY_KEY = frozenset(
     {"COMPLETED_WITH_ERRORS", "INTERRUPTED", "SYSTEM_FAILURE", "CRASHED", "TIMED_OUT", "EXPIRED"}
 )
 """Final statuses whose run gives its task idempotency key up to the next trigger."""
+
+
+class AttemptRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One attempt of a run that has ended (times in Unix ms): what its trace shows."""
+
+    number: int
+    started_at: int
+    ended_at: int
+    outcome: str
+    """``succeeded``, ``failed`` or ``canceled``."""
+    error: dict[str, Any] | None = None
 
 
 class RunState(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,6 +115,10 @@ class RunState(msgspec.Struct, frozen=True, kw_only=True):
     replayed_from: str | None = None
     trigger_source: str = "api"
     external_deployment_id: str | None = None
+    attempts: tuple[AttemptRecord, ...] = ()
+    """The attempts that ended, oldest first (the current one joins when it ends)."""
+    realtime_streams: tuple[str, ...] = ()
+    """Keys of the realtime streams written to the run (its ``realtimeStreams`` column)."""
 
     @property
     def is_final(self) -> bool:
@@ -189,6 +205,22 @@ def _replace(run: RunState, now: int, **changes: Any) -> RunState:
     return msgspec.structs.replace(run, updated_at=max(now, run.updated_at), **changes)
 
 
+def _ended(
+    run: RunState, now: int, outcome: str, error: dict[str, Any] | None
+) -> tuple[AttemptRecord, ...]:
+    """The run's attempts with the current one (if one runs) recorded as ended at ``now``."""
+    if run.attempt_started_at is None:
+        return run.attempts
+    ended = AttemptRecord(
+        number=run.attempt_number,
+        started_at=run.attempt_started_at,
+        ended_at=now,
+        outcome=outcome,
+        error=error,
+    )
+    return (*run.attempts, ended)
+
+
 def _attempt_usage(run: RunState, now: int) -> int:
     if run.attempt_started_at is None:
         return run.usage_duration_ms
@@ -213,6 +245,7 @@ def _finish(
         output_type=output_type,
         error=error,
         usage_duration_ms=_attempt_usage(run, now),
+        attempts=_ended(run, now, "succeeded" if error is None else "failed", error),
         attempt_started_at=None,
         next_attempt_at=None,
         attempt_deadline=None,
@@ -257,6 +290,7 @@ def fail(run: RunState, now: int, error: dict[str, Any], retry_at: int | None) -
             run,
             now,
             usage_duration_ms=_attempt_usage(run, now),
+            attempts=_ended(run, now, "failed", error),
             attempt_started_at=None,
             attempt_deadline=None,
             next_attempt_at=retry_at,
@@ -281,6 +315,7 @@ def cancel(run: RunState, now: int) -> RunState:
         error=error,
         completed_at=now if started else None,
         usage_duration_ms=_attempt_usage(run, now),
+        attempts=_ended(run, now, "canceled", None),
         attempt_started_at=None,
         next_attempt_at=None,
         attempt_deadline=None,

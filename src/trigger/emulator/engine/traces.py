@@ -3,9 +3,9 @@
 The real server stores OpenTelemetry spans sent by the worker; the emulator has the run's
 own record instead, and derives the same tree from it: the run's span (``SERVER`` kind,
 named after the task), one ``Attempt N`` span per attempt and a ``run()`` span inside each,
-with an ``exception`` event where an attempt failed. Span and trace ids are stable hashes
-of the run id. The run keeps only its first start and its current attempt's start, so
-earlier attempts share the time before the last one evenly.
+with an ``exception`` event carrying that attempt's own error where it failed. Each attempt
+has the times the run recorded for it (`RunState.attempts`); the one running now is open
+(``isPartial``). Span and trace ids are stable hashes of the run id.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def span_id(run: RunState, label: str) -> str:
     return hashlib.sha256(f"span:{run.id}:{label}".encode()).hexdigest()[:16]
 
 
-def _exception_event(run: RunState, at_ms: int) -> dict[str, Any]:
-    error = run.error or {}
+def _exception_event(error: dict[str, Any] | None, at_ms: int) -> dict[str, Any]:
+    error = error or {}
     exception: dict[str, Any] = {}
     if error.get("type") == "BUILT_IN_ERROR":
         exception = {"type": error.get("name", "Error"), "message": error.get("message", "")}
@@ -65,12 +65,65 @@ def _exception_event(run: RunState, at_ms: int) -> dict[str, Any]:
     elif error.get("type") in ("STRING_ERROR", "CUSTOM_ERROR"):
         exception = {"message": str(error.get("raw", ""))}
     elif error.get("type") == "INTERNAL_ERROR":
-        exception = {"type": "Error", "message": str(error.get("code", "UNKNOWN"))}
+        exception = {"type": "Error", "message": str(error.get("message") or error.get("code", ""))}
     return {"name": "exception", "time": iso(at_ms), "properties": {"exception": exception}}
 
 
+class _Attempt(msgspec.Struct, frozen=True, kw_only=True):
+    number: int
+    start: int
+    stop: int
+    partial: bool = False
+    errored: bool = False
+    cancelled: bool = False
+    error: dict[str, Any] | None = None
+
+
+def _attempts(run: RunState, now: int) -> list[_Attempt]:
+    """Every attempt with its own times: the recorded ones, then the one running now.
+
+    Runs stored before attempts were recorded keep only their first start and the current
+    attempt's: their earlier attempts share that time evenly, with the run's error."""
+    out = [
+        _Attempt(
+            number=record.number,
+            start=record.started_at,
+            stop=record.ended_at,
+            errored=record.outcome == "failed",
+            cancelled=record.outcome == "canceled",
+            error=record.error,
+        )
+        for record in run.attempts
+    ]
+    current = run.attempt_started_at if not run.is_final else None
+    known = {attempt.number for attempt in out}
+    if current is not None:
+        known.add(run.attempt_number)
+    missing = [n for n in range(1, run.attempt_number + 1) if n not in known]
+    if missing and run.started_at is not None:
+        end = run.completed_at if run.completed_at is not None else run.updated_at
+        until = min([a.start for a in out] + ([] if current is None else [current]) + [end])
+        span = max(0, until - run.started_at)
+        final_failure = run.is_final and run.status != "COMPLETED_SUCCESSFULLY"
+        for index, number in enumerate(missing):
+            last = number == run.attempt_number
+            out.append(
+                _Attempt(
+                    number=number,
+                    start=run.started_at + span * index // len(missing),
+                    stop=run.started_at + span * (index + 1) // len(missing),
+                    errored=not last or final_failure,
+                    cancelled=last and run.status == "CANCELED",
+                    error=run.error,
+                )
+            )
+    if current is not None:
+        out.append(_Attempt(number=run.attempt_number, start=current, stop=now, partial=True))
+    return sorted(out, key=lambda attempt: attempt.number)
+
+
 def spans(run: RunState, now: int) -> list[Span]:
-    """Every span of the run, the run's own first, then attempts in order."""
+    """Every span of the run, the run's own first, then each attempt and its ``run()``."""
     final = run.is_final
     end = run.completed_at if run.completed_at is not None else run.updated_at
     root_end = end if final else None
@@ -90,57 +143,38 @@ def spans(run: RunState, now: int) -> list[Span]:
             is_cancelled=run.status == "CANCELED",
         )
     ]
-    attempts = run.attempt_number
-    if attempts <= 0 or run.started_at is None:
-        return out
-    running = not final and run.attempt_started_at is not None
-    finish = end if final else (now if running else run.updated_at)
-    if running and run.attempt_started_at is not None:
-        last_start = run.attempt_started_at
-    else:
-        last_start = run.started_at + (finish - run.started_at) * (attempts - 1) // attempts
-    earlier = attempts - 1
-    for number in range(1, attempts + 1):
-        if number < attempts:
-            start = run.started_at + (last_start - run.started_at) * (number - 1) // earlier
-            stop = run.started_at + (last_start - run.started_at) * number // earlier
-            errored, partial = True, False
-        else:
-            start, stop = last_start, finish
-            errored = failed or (not final and not running)
-            partial = running
-        duration = 0 if partial else max(0, stop - start) * _NS
-        attempt_id = span_id(run, f"attempt:{number}")
+    for attempt in _attempts(run, now):
+        duration = 0 if attempt.partial else max(0, attempt.stop - attempt.start) * _NS
+        attempt_id = span_id(run, f"attempt:{attempt.number}")
+        common: dict[str, Any] = {
+            "start_ms": attempt.start,
+            "duration_ns": duration,
+            "is_error": attempt.errored,
+            "is_partial": attempt.partial,
+            "is_cancelled": attempt.cancelled,
+            "attempt_number": attempt.number,
+        }
         out.append(
             Span(
                 id=attempt_id,
                 parent_id=root_id,
-                message=f"Attempt {number}",
+                message=f"Attempt {attempt.number}",
                 kind="CONSUMER",
                 style={"icon": "attempt", "variant": "cold"},
-                start_ms=start,
-                duration_ns=duration,
-                is_error=errored,
-                is_partial=partial,
-                is_cancelled=run.status == "CANCELED" and number == attempts,
-                attempt_number=number,
                 entity_type="attempt",
+                **common,
             )
         )
+        events = (_exception_event(attempt.error, attempt.stop),) if attempt.errored else ()
         out.append(
             Span(
-                id=span_id(run, f"run:{number}"),
+                id=span_id(run, f"run:{attempt.number}"),
                 parent_id=attempt_id,
                 message="run()",
                 kind="INTERNAL",
                 style={"icon": "task-fn-run"},
-                start_ms=start,
-                duration_ns=duration,
-                is_error=errored,
-                is_partial=partial,
-                is_cancelled=run.status == "CANCELED" and number == attempts,
-                attempt_number=number,
-                events=(_exception_event(run, stop),) if errored else (),
+                events=events,
+                **common,
             )
         )
     return out

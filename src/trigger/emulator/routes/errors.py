@@ -1,15 +1,15 @@
 """Error groups (SERVER.md §2.12): list, retrieve, resolve, ignore, unresolve.
 
-Builder routes, key or JWT (``read:errors``, ``write:errors:{id}``). The list counts the
-occurrences within the requested range (default: the last day), newest first, 25 a page;
-retrieve counts all of them. Groups are computed from the environment's failed runs
-(`trigger.emulator.engine.errors`).
+Builder routes, key or JWT (``read:errors``, ``write:errors:{id}``). Groups are computed
+from the environment's failed runs by the server's fingerprint
+(`trigger.emulator.engine.errors`). The list counts each group's runs created within the
+requested range (default: the last day, at most 30 days back), most frequent first, 25 a
+page; ``firstSeen``/``lastSeen`` are all-time. Retrieve counts all of a group's runs. An
+``{errorId}`` is ``error_<fingerprint>`` or the bare fingerprint.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from trigger.emulator.durations import iso, js_date_ms, period_ms
 from trigger.emulator.engine import errors as engine
-from trigger.emulator.engine.errors import ErrorGroup, GroupState
+from trigger.emulator.engine.errors import ErrorGroup, GroupState, Occurrence
+from trigger.emulator.engine.runs import RunState
 from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
     builder_auth,
@@ -31,6 +32,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
+from trigger.emulator.shapes import LOCAL_WORKER_VERSION
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_errors import ErrorStore
 from trigger.emulator.validation import (
@@ -48,7 +50,6 @@ from trigger.emulator.validation import (
 __all__ = ["routes"]
 
 _ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-_DAY_MS = 24 * 3600 * 1000
 _STATUSES = ("unresolved", "resolved", "ignored")
 
 
@@ -105,7 +106,7 @@ IGNORE_BODY = Obj(
 )
 
 
-def _listed(group: ErrorGroup, state: GroupState, count: int) -> dict[str, Any]:
+def _listed(group: ErrorGroup, state: GroupState) -> dict[str, Any]:
     return {
         "id": group.id,
         "fingerprint": group.fingerprint,
@@ -113,55 +114,62 @@ def _listed(group: ErrorGroup, state: GroupState, count: int) -> dict[str, Any]:
         "errorType": group.error_type,
         "errorMessage": group.error_message,
         "status": state.status,
-        "count": count,
-        "firstSeen": iso(group.occurrences[0]),
-        "lastSeen": iso(group.occurrences[-1]),
-        "resolvedAt": iso(state.resolved_at) if state.resolved_at is not None else None,
-        "ignoredUntil": iso(state.ignored_until) if state.ignored_until is not None else None,
+        "count": group.count,
+        "firstSeen": iso(group.first_seen),
+        "lastSeen": iso(group.last_seen),
+        "resolvedAt": _time(state.resolved_at),
+        "ignoredUntil": _time(state.ignored_until),
     }
 
 
+def _time(ms: int | None) -> str | None:
+    return iso(ms) if ms is not None else None
+
+
 def _detail(group: ErrorGroup, state: GroupState) -> dict[str, Any]:
-    out = _listed(group, state, len(group.occurrences))
-    out.update(
-        {
-            "affectedVersions": list(group.versions),
-            "resolvedInVersion": state.resolved_in_version,
-            "resolvedBy": None,
-            "ignoredAt": iso(state.ignored_at) if state.ignored_at is not None else None,
-            "ignoredReason": state.ignored_reason,
-            "ignoredByUserId": None,
-            "ignoredUntilOccurrenceRate": state.ignored_until_occurrence_rate,
-            "ignoredUntilTotalOccurrences": state.ignored_until_total_occurrences,
-        }
-    )
+    # The server's key order (ApiErrorGroupPresenter).
+    return {
+        "id": group.id,
+        "fingerprint": group.fingerprint,
+        "taskIdentifier": group.task,
+        "errorType": group.error_type,
+        "errorMessage": group.error_message,
+        "count": group.count,
+        "firstSeen": iso(group.first_seen),
+        "lastSeen": iso(group.last_seen),
+        "affectedVersions": list(group.versions),
+        "status": state.status,
+        "resolvedAt": _time(state.resolved_at),
+        "resolvedInVersion": state.resolved_in_version,
+        "resolvedBy": None,
+        "ignoredAt": _time(state.ignored_at),
+        "ignoredUntil": _time(state.ignored_until),
+        "ignoredReason": state.ignored_reason,
+        "ignoredByUserId": None,
+        "ignoredUntilOccurrenceRate": state.ignored_until_occurrence_rate,
+        "ignoredUntilTotalOccurrences": state.ignored_until_total_occurrences,
+    }
+
+
+def _occurrences(state: EmulatorState, env: Environment) -> list[Occurrence]:
+    out = []
+    for run in ErrorStore(state.store).failed_runs(env.id):
+        found = engine.occurrence(run, _version(run))
+        if found is not None:
+            out.append(found)
     return out
 
 
-def _groups(state: EmulatorState, env: Environment) -> list[ErrorGroup]:
-    return engine.group_runs(ErrorStore(state.store).failed_runs(env.id))
-
-
-def _cursor(group: ErrorGroup) -> str:
-    raw = json.dumps({"f": group.fingerprint}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _position(groups: list[ErrorGroup], cursor: str) -> int | None:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    fingerprint = data.get("f") if isinstance(data, dict) else None
-    for index, group in enumerate(groups):
-        if group.fingerprint == fingerprint:
-            return index
-    return None
+def _version(run: RunState) -> str:
+    # The run's worker version, as the run list shows it (shapes.py).
+    if run.lock_to_version is not None:
+        return run.lock_to_version
+    return LOCAL_WORKER_VERSION if run.started_at is not None else ""
 
 
 @endpoint
 async def list_errors(request: Request) -> Response:
-    """``GET /api/v1/errors``: groups with occurrences in the range, newest first."""
+    """``GET /api/v1/errors``: groups with occurrences in the range, most frequent first."""
     if request.method != "GET":
         method_not_allowed("GET", empty=True)
     credential = builder_auth(request, allow_jwt=True)
@@ -170,66 +178,52 @@ async def list_errors(request: Request) -> Response:
     state = emulator_state(request)
     env = credential.env
     assert env is not None
-    now = state.now_ms()
-    low: int | None = now - _DAY_MS
-    high: int | None = None
-    if q.get("filter[period]"):
-        duration = period_ms(q["filter[period]"])
-        low = now - duration if duration is not None else low
-    elif q.get("filter[from]") is not None or q.get("filter[to]") is not None:
-        low, high = q.get("filter[from]"), q.get("filter[to]")
-    stored = ErrorStore(state.store).states(env.id)
-    rows: list[tuple[ErrorGroup, GroupState, int]] = []
-    search = (q.get("filter[search]") or "").lower()
-    for group in _groups(state, env):
-        count = sum(
-            1
-            for at in group.occurrences
-            if (low is None or at >= low) and (high is None or at <= high)
-        )
-        group_state = stored.get(group.fingerprint, GroupState())
-        if count == 0:
-            continue
-        if q.get("filter[taskIdentifier]") and group.task not in q["filter[taskIdentifier]"]:
-            continue
-        if q.get("filter[version]") and not set(group.versions) & set(q["filter[version]"]):
-            continue
-        if q.get("filter[status]") and group_state.status not in q["filter[status]"]:
-            continue
-        if search and search not in f"{group.error_type} {group.error_message}".lower():
-            continue
-        rows.append((group, group_state, count))
-    size = q.get("page[size]") or 25
-    groups = [row[0] for row in rows]
+    period = q.get("filter[period]")
+    low, high = engine.time_window(
+        state.now_ms(),
+        period=period_ms(period) if period else None,
+        period_given=bool(period),
+        low=q.get("filter[from]") or None,
+        high=q.get("filter[to]"),
+    )
+    before, after = q.get("page[before]"), q.get("page[after]")
+    cursor = before or after
+    query = engine.ListFilter(
+        low=low,
+        high=high,
+        tasks=tuple(q.get("filter[taskIdentifier]") or ()),
+        versions=tuple(q.get("filter[version]") or ()),
+        statuses=tuple(q.get("filter[status]") or ()),
+        search=q.get("filter[search]") or "",
+        cursor=engine.decode_cursor(cursor) if cursor else None,
+        backward=bool(before),
+        size=q.get("page[size]") or 25,
+    )
+    page = engine.list_groups(
+        _occurrences(state, env), ErrorStore(state.store).states(env.id), query
+    )
     pagination: dict[str, str] = {}
-    if q.get("page[before]"):
-        end = _position(groups, q["page[before]"])
-        end = 0 if end is None else end
-        start = max(0, end - size)
-        page = rows[start:end]
-        if page:
-            pagination["next"] = _cursor(page[-1][0])
-            if start > 0:
-                pagination["previous"] = _cursor(page[0][0])
-    else:
-        start = 0
-        if q.get("page[after]"):
-            found = _position(groups, q["page[after]"])
-            start = found + 1 if found is not None else 0
-        page = rows[start : start + size]
-        if start > 0 and page:
-            pagination["previous"] = _cursor(page[0][0])
-        if start + size < len(rows) and page:
-            pagination["next"] = _cursor(page[-1][0])
-    data = [_listed(group, group_state, count) for group, group_state, count in page]
+    if page.next is not None:
+        pagination["next"] = page.next
+    if page.previous is not None:
+        pagination["previous"] = page.previous
+    data = [_listed(group, group_state) for group, group_state in page.rows]
     return json_response({"data": data, "pagination": pagination})
 
 
+def _fingerprint_of(error_id: str) -> str:
+    """``ErrorId.toId``: the part after ``error_``; an id of another shape is the server's
+    500 (its friendly-id parser throws)."""
+    if not error_id.startswith("error_"):
+        return error_id
+    parts = error_id.split("_")
+    if len(parts) != 2 or not parts[1]:
+        fail(500, "Internal Server Error")
+    return parts[1]
+
+
 def _find(state: EmulatorState, env: Environment, error_id: str) -> ErrorGroup | None:
-    for group in _groups(state, env):
-        if group.id == error_id:
-            return group
-    return None
+    return engine.find_group(_occurrences(state, env), _fingerprint_of(error_id))
 
 
 @endpoint
@@ -241,12 +235,13 @@ async def retrieve(request: Request) -> Response:
     state = emulator_state(request)
     env = credential.env
     assert env is not None
-    group = _find(state, env, request.path_params["error_id"])
+    error_id = request.path_params["error_id"]
+    group = _find(state, env, error_id)
     if group is None:
         fail(404, "Not found", {"x-should-retry": "false"})
-    forbid_unless(credential, "read", [("errors", group.id)])
-    group_state = ErrorStore(state.store).states(env.id).get(group.fingerprint, GroupState())
-    return json_response(_detail(group, group_state))
+    forbid_unless(credential, "read", [("errors", error_id)])
+    stored = ErrorStore(state.store).states(env.id)
+    return json_response(_detail(group, stored.get((group.task, group.fingerprint), GroupState())))
 
 
 def _action(kind: str) -> Any:
@@ -264,12 +259,13 @@ def _action(kind: str) -> Any:
         env = credential.env
         assert env is not None
         error_id = request.path_params["error_id"]
-        forbid_unless(credential, "write", [("errors", error_id)])
         group = _find(state, env, error_id)
+        forbid_unless(credential, "write", [("errors", error_id)])
         if group is None:
             fail(404, "Resource not found")
         store = ErrorStore(state.store)
-        current = store.states(env.id).get(group.fingerprint, GroupState())
+        key = (group.task, group.fingerprint)
+        current = store.states(env.id).get(key, GroupState())
         now = state.now_ms()
         if kind == "resolve":
             changed = engine.resolve(current, now, body.get("resolvedInVersion"))
@@ -281,11 +277,12 @@ def _action(kind: str) -> Any:
                 occurrence_rate=body.get("occurrenceRate"),
                 total_occurrences=body.get("totalOccurrences"),
                 reason=body.get("reason"),
+                count_now=group.count,
             )
         else:
             changed = engine.unresolve(current)
         with state.store.transaction() as conn:
-            ErrorStore.put(conn, env.id, group.fingerprint, changed)
+            ErrorStore.put(conn, env.id, group.task, group.fingerprint, changed)
         return json_response(_detail(group, changed))
 
     handler.__doc__ = f"``POST /api/v1/errors/{{errorId}}/{kind}``."

@@ -5,6 +5,11 @@
   ``{presignedUrl}``. Legacy routes: secret keys only; another method is Remix's 200
   ``{"status":405,"body":"Method Not Allowed"}``.
 - ``GET /api/v1/packets/{path}``: ``{presignedUrl}`` to download one (keys or public tokens).
+- ``GET /api/v1/runs/{runId}/packets/{payload|output}``: ``{presignedUrl}`` for a run's
+  offloaded payload or output, authorized against the run (keys, or public tokens that may
+  read the run). The 4.8.3 client asks here first and falls back to ``/api/v1/packets`` on a
+  404; the snapshot server has no such route, so its answers follow the client's schema: 404
+  ``{"error": "Not found"}`` for an unknown run or a packet kept inline.
 - ``PUT``/``GET /_emulator/storage/packets/{key}``: the presigned URLs' target (no key: the
   URL's signature is the authorization), like an S3 bucket.
 """
@@ -17,18 +22,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trigger.emulator.packets import STORAGE_PREFIX, presign, signature
+from trigger.emulator.auth import Resource
+from trigger.emulator.packets import STORAGE_PREFIX, STORE_TYPE, presign, signature
 from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
     Reply,
     builder_auth,
     emulator_state,
     endpoint,
+    fail,
+    forbid_unless,
     json_response,
     legacy_auth,
+    method_not_allowed,
 )
 from trigger.emulator.routes._legacy import legacy_method_rejected
 from trigger.emulator.store_packets import PacketStore
+from trigger.emulator.validation import Enum, Obj, Str
 
 __all__ = ["routes"]
 
@@ -95,6 +105,39 @@ async def packet_v1(request: Request) -> Response:
     return json_response({"presignedUrl": _upload_url(request)})
 
 
+_RUN_PACKET_PARAMS = Obj({"run_id": Str(), "field": Enum(("payload", "output"))})
+
+
+@endpoint
+async def run_packet(request: Request) -> Response:
+    """``GET /api/v1/runs/{runId}/packets/{field}``: a download URL for a stored packet."""
+    if request.method != "GET":
+        method_not_allowed("GET", empty=True)
+    credential = builder_auth(request, allow_jwt=True)
+    params, issues = _RUN_PACKET_PARAMS.parse(dict(request.path_params))
+    if issues:
+        raise Reply(json_response({"error": "Params Error", "details": issues}, 400))
+    state = emulator_state(request)
+    env = _env(credential.env)
+    run = state.store.get_run(env.id, params["run_id"])
+    if run is None:
+        fail(404, "Not found", {"x-should-retry": "false"})
+    readable: list[Resource] = [("runs", run.friendly_id), ("tasks", run.task)]
+    readable.extend(("tags", tag) for tag in run.tags)
+    if run.batch_id:
+        readable.append(("batch", run.batch_id))
+    forbid_unless(credential, "read", readable)
+    path, kind = (
+        (run.payload, run.payload_type)
+        if params["field"] == "payload"
+        else (run.output, run.output_type)
+    )
+    if kind != STORE_TYPE or not path:
+        fail(404, "Not found", {"x-should-retry": "false"})
+    url = presign(state.url, state.project, env, path, "GET", state.now_ms())
+    return json_response({"presignedUrl": url})
+
+
 def _storage_error(status: int, code: str, message: str) -> Response:
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -139,6 +182,7 @@ async def storage(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/v1/runs/{run_id}/packets/{field}", run_packet, methods=_METHODS),
     Route("/api/v2/packets/{path:path}", packet_v2, methods=_METHODS),
     Route("/api/v1/packets/{path:path}", packet_v1, methods=_METHODS),
     Route(STORAGE_PREFIX + "{key:path}", storage, methods=["GET", "PUT", "POST", "DELETE"]),

@@ -2,7 +2,10 @@
 
 The schema and the built-in dashboards are the real server's lists (measured). A query is
 answered by `trigger.emulator.engine.query` when it is within the served subset; otherwise
-400 with a message saying what the emulator answers.
+400 with a message saying what the emulator answers. As on the server, a query whose
+``WHERE`` does not name ``triggered_at`` reads the body's ``period`` (or ``from``/``to``),
+by default the last 7 days; none reaches back more than 30 days, none answers more than
+10,000 rows, and a public token may query its own environment only.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from trigger.emulator.routes._http import (
     method_not_allowed,
     parse_body,
 )
+from trigger.emulator.shapes import LOCAL_WORKER_VERSION
 from trigger.emulator.validation import Enum, Nullish, Obj, Str
 
 __all__ = ["routes"]
@@ -68,6 +72,26 @@ def _tables() -> dict[str, list[str]]:
     return tables
 
 
+_DAY_MS = 86_400_000
+_DEFAULT_PERIOD_MS = 7 * _DAY_MS
+"""Without a condition on ``triggered_at`` or a period, a query reads the last 7 days."""
+_MAX_PERIOD_MS = 30 * _DAY_MS
+"""No query reaches further back (the server's ``queryPeriodDays`` without a plan)."""
+
+
+def _window(body: dict[str, Any], now: int) -> tuple[int | None, int | None]:
+    """The server's fallback condition on ``triggered_at``: the period, else ``from``/``to``
+    (either alone is open-ended), else the default period."""
+    if body.get("period"):
+        duration = period_ms(body["period"])
+        return now - (duration if duration is not None else _DEFAULT_PERIOD_MS), None
+    low = js_date_ms(body["from"]) if body.get("from") else None
+    high = js_date_ms(body["to"]) if body.get("to") else None
+    if low is None and high is None:
+        return now - _DEFAULT_PERIOD_MS, None
+    return low, high
+
+
 @endpoint
 async def run_query(request: Request) -> Response:
     """``POST /api/v1/query``."""
@@ -79,43 +103,53 @@ async def run_query(request: Request) -> Response:
     body = await parse_body(request, QUERY_BODY)
     refused: QueryError | None = None
     try:
-        parsed = engine.parse(body["query"])
-        table = parsed.table
+        parsed: engine.Query | None = engine.parse(body["query"])
     except QueryError as error:
-        parsed, table, refused = None, "__unparseable__", error
-    forbid_unless(credential, "read", [("query", table)])
+        parsed, refused = None, error
+    # A token needs ``read:query:<table>`` for every table read (``all`` when it names none
+    # the server knows); one that does not parse is denied to every scoped token.
+    tables = engine.tables_read(body["query"], _tables())
+    if tables is None:
+        forbid_unless(credential, "read", [("query", "__unparseable__")])
+    else:
+        forbid_unless(credential, "read", [("query", t) for t in tables or ["all"]], "every")
+    scope = body.get("scope", "environment")
+    if credential.kind != "secret_key" and scope != "environment":
+        # A public token is bound to its environment (the server's queryScope.ts).
+        fail(
+            403,
+            f"This token is scoped to one environment, so it can't run a {scope}-scoped "
+            'query. Use scope "environment", or a secret key.',
+        )
     if parsed is None:
         fail(400, str(refused))
     state = emulator_state(request)
     env = credential.env
     assert env is not None
     now = state.now_ms()
-    low = high = None
-    if body.get("period"):
-        duration = period_ms(body["period"])
-        low = now - duration if duration is not None else None
-    else:
-        low = js_date_ms(body["from"]) if body.get("from") else None
-        high = js_date_ms(body["to"]) if body.get("to") else None
-    scope = body.get("scope", "environment")
+    floor = now - _MAX_PERIOD_MS
+    low, high = (
+        (None, None) if engine.references(parsed, engine.TIME_COLUMN) else _window(body, now)
+    )
     envs = [env] if scope == "environment" else list(state.project.envs.values())
     rows: list[tuple[RunState, RowContext]] = []
     for target in envs:
-        context = RowContext(target.slug, target.type, state.project.ref)
+        context = RowContext(target.slug, target.type, state.project.ref, LOCAL_WORKER_VERSION)
         with state.store.reading() as conn:
             found = conn.execute(
-                "SELECT data FROM runs WHERE env_id = ? ORDER BY created_at, seq", (target.id,)
+                "SELECT data FROM runs WHERE env_id = ? AND created_at >= ? "
+                "ORDER BY created_at, seq",
+                (target.id, max(floor, low) if low is not None else floor),
             ).fetchall()
         for (data,) in found:
             run = _RUN.decode(data)
-            if (low is None or run.created_at >= low) and (high is None or run.created_at <= high):
+            if high is None or run.created_at <= high:
                 rows.append((run, context))
     try:
-        results = engine.execute(parsed, rows, _tables())
+        columns, results = engine.execute(parsed, rows, _tables())
     except QueryError as error:
         fail(400, str(error))
     if body.get("format") == "csv":
-        columns = list(results[0]) if results else [name for _, name in parsed.items]
         return json_response({"format": "csv", "results": engine.to_csv(results, columns)})
     return json_response({"format": "json", "results": results})
 
@@ -126,7 +160,7 @@ async def schema(request: Request) -> Response:
     if request.method != "GET":
         method_not_allowed("GET", empty=True)
     credential = builder_auth(request, allow_jwt=True)
-    forbid_unless(credential, "read", [("query", None)])
+    forbid_unless(credential, "read", [("query", "schema")])
     return json_response(_data("query_schema.json"))
 
 
@@ -136,7 +170,7 @@ async def dashboards(request: Request) -> Response:
     if request.method != "GET":
         method_not_allowed("GET", empty=True)
     credential = builder_auth(request, allow_jwt=True)
-    forbid_unless(credential, "read", [("query", None)])
+    forbid_unless(credential, "read", [("query", "dashboards")])
     return json_response(_data("query_dashboards.json"))
 
 

@@ -2,8 +2,13 @@
 
 Events, trace and span detail are builder loaders (key or JWT with a read scope on the run,
 its task, a tag or its batch); an unknown run is 404 ``Not found`` with
-``x-should-retry: true``. Their spans come from `trigger.emulator.engine.traces`. A run that
-has not started has no events yet and a trace holding only its own open span, as measured.
+``x-should-retry: true``. Their spans come from `trigger.emulator.engine.traces`: the run's
+own span, and an ``Attempt N`` span (with its ``run()``) for each attempt, with the times and
+error that attempt had. A run that has not started has no events yet and a trace holding
+only its own open span, as measured. A trace request with ``page[size]`` (the 4.8.3
+client's ``retrieveRunTracePage``) gets the paged form ``{data, attemptFailures,
+pagination}``: flat rows oldest first with durations in nanoseconds (the snapshot server has
+no such form; this follows the 4.8.3 client's schema).
 
 ``GET /api/v1/projects/{ref}/runs`` takes a personal access token; ``filter[env]`` picks the
 environment (the first of prod, dev, stg, preview that it names, as the server's database
@@ -12,6 +17,8 @@ order has them; naming none is the server's 500).
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -36,6 +43,7 @@ from trigger.emulator.routes._http import (
     parse_query,
 )
 from trigger.emulator.routes.runs import LIST_QUERY, list_page
+from trigger.emulator.validation import CoercedNumber, Obj, Str
 
 __all__ = ["routes"]
 
@@ -117,11 +125,74 @@ def _node(span: Span, run: RunState, children: dict[str | None, list[Span]]) -> 
     return node
 
 
+TRACE_PAGE_QUERY = Obj(
+    {
+        "page[size]": CoercedNumber(("int",), ("positive",), ("max", 10_000)).optional(),
+        "page[after]": Str().optional(),
+    }
+)
+
+
+def _page_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).rstrip(b"=").decode()
+
+
+def _page_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return 0
+    offset = data.get("o") if isinstance(data, dict) else None
+    return offset if isinstance(offset, int) and offset >= 0 else 0
+
+
+def _trace_page(run: RunState, found: list[Span], q: dict[str, Any]) -> dict[str, Any]:
+    """The 4.8.3 paged form: flat rows oldest first, the attempts that failed, a cursor."""
+    ordered = sorted(found, key=lambda span: span.start_ms)
+    start = _page_offset(q.get("page[after]"))
+    size = q.get("page[size]") or 10_000
+    page = ordered[start : start + size]
+    rows: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for span in page:
+        row: dict[str, Any] = {"id": span.id}
+        if span.parent_id is not None:
+            row["parentId"] = span.parent_id
+        row.update(
+            {
+                "runId": run.friendly_id,
+                "message": span.message,
+                "startTime": iso(span.start_ms),
+                "duration": span.duration_ns,
+                "isError": span.is_error,
+                "isPartial": span.is_partial,
+                "isCancelled": span.is_cancelled,
+                "level": span.level,
+            }
+        )
+        if span.attempt_number is not None:
+            row["attemptNumber"] = span.attempt_number
+        rows.append(row)
+        if span.entity_type == "attempt" and span.is_error and span.attempt_number is not None:
+            failures.append(
+                {"spanId": span.id, "attemptNumber": span.attempt_number, "runId": run.friendly_id}
+            )
+    pagination: dict[str, Any] = {}
+    if start + size < len(ordered):
+        pagination["next"] = _page_cursor(start + size)
+    return {"data": rows, "attemptFailures": failures, "pagination": pagination}
+
+
 @endpoint
 async def trace(request: Request) -> Response:
-    """``GET /api/v1/runs/{runId}/trace``: ``{trace: {traceId, rootSpan}}``."""
+    """``GET /api/v1/runs/{runId}/trace``: ``{trace: {traceId, rootSpan}}``, or the 4.8.3
+    client's paged form when it asks for a page (``page[size]``)."""
     run, _, now = _run(request)
     found = spans(run, now)
+    if "page[size]" in request.query_params:
+        return json_response(_trace_page(run, found, parse_query(request, TRACE_PAGE_QUERY)))
     children: dict[str | None, list[Span]] = {}
     for span in found:
         children.setdefault(span.parent_id, []).append(span)

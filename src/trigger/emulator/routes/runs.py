@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -53,6 +54,7 @@ from trigger.emulator.shapes import decode_packet, list_item, retrieve_run
 from trigger.emulator.shapes_schedules import run_schedule
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import ListQuery, encode_cursor
+from trigger.emulator.store_errors import ErrorStore
 from trigger.emulator.store_schedules import ScheduleStore
 from trigger.emulator.triggering import (
     MAX_TAGS,
@@ -197,7 +199,6 @@ def _list_query(env_id: str, q: dict[str, Any], now: int) -> ListQuery:
         queues=q.get("filter[queue]"),
         regions=q.get("filter[region]"),
         machines=q.get("filter[machine]"),
-        match_nothing=bool(q.get("filter[error]")),
     )
 
 
@@ -226,6 +227,9 @@ def list_page(
     cursor = q.get("page[before]") or q.get("page[after]") or None
     backward = bool(q.get("page[before]"))
     query = _list_query(env.id, q, state.now_ms())
+    if q.get("filter[error]"):
+        ids = ErrorStore(state.store).run_ids(env.id, q["filter[error]"])
+        query = msgspec.structs.replace(query, ids=ids, match_nothing=not ids)
     rows, has_more = state.store.list_runs(query, size=size, cursor=cursor, backward=backward)
 
     def cursor_of(item: tuple[RunState, int]) -> str:

@@ -1,16 +1,29 @@
-"""Sessions (SERVER.md §2.13): create (and its first run), list, retrieve, update, close.
+"""Sessions (SERVER.md §2.13): create (and its first run), list, retrieve, update, close,
+and their channels' records.
 
 ``{session}`` is a ``session_…`` id or the session's external id. Create is idempotent on
-the external id: an open session answers 200 with ``isCached: true``, and triggers a
-continuation run (``continuation: true``, ``previousRunId``) when its current run has
-finished; a closed or expired one 409. A run's payload is the trigger config's
-``basePayload`` with ``sessionId`` added, as on the server. The realtime
-channels (``/realtime/v1/sessions/...``) are not served.
+the external id: an open session answers 200 with ``isCached: true`` (its trigger config
+refreshed from the body), and triggers a continuation run (``continuation: true``,
+``previousRunId``) when its current run has finished; a closed or expired one 409. A run's
+payload is the trigger config's ``basePayload`` with ``sessionId`` added, as on the server.
+
+Channel records, as ``realtime.v1.sessions.$session.$io.append`` and ``…records`` serve them
+(and the 4.8.3 client's named channels under ``…/channels/{channel}/{io}/…``):
+
+- ``POST …/{in|out}/append``: the raw body is one record (at most 1 MiB); ``X-Part-Id``
+  makes a retry store nothing new for five minutes. A closed or expired session is 400
+  ``{ok: false, error}``, ``out`` takes secret keys only (403), and an append to a session
+  whose run has finished starts its continuation run, as the server does.
+- ``GET …/{in|out}/records?afterEventId=<seq>``: ``{records: [{data, id, seqNum, headers}]}``
+  after that sequence number, at once (no streaming).
+
+The server-sent event stream of a channel (``GET …/{in|out}``) is realtime (issue #12).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, NoReturn
 
 import msgspec
 from starlette.requests import Request
@@ -20,6 +33,7 @@ from starlette.routing import Route
 from trigger.emulator import jwt
 from trigger.emulator.auth import Credential
 from trigger.emulator.durations import iso, js_date_ms, period_ms
+from trigger.emulator.jsjson import js_stringify
 from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
     Reply,
@@ -30,6 +44,7 @@ from trigger.emulator.routes._http import (
     fail,
     forbid_unless,
     json_response,
+    loads,
     method_not_allowed,
     parse_body,
     parse_query,
@@ -37,7 +52,7 @@ from trigger.emulator.routes._http import (
 from trigger.emulator.schemas import MACHINE_PRESETS
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import encode_cursor
-from trigger.emulator.store_sessions import SessionRow, SessionStore
+from trigger.emulator.store_sessions import ChannelKey, SessionRow, SessionStore
 from trigger.emulator.triggering import TriggerError, trigger_run
 from trigger.emulator.validation import (
     MISSING,
@@ -60,6 +75,9 @@ __all__ = ["routes"]
 _ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 _BODY_LIMIT = 32 * 1024
 _STATUSES = ("ACTIVE", "CLOSED", "EXPIRED")
+_APPEND_LIMIT = 1024 * 1024
+_S2_RECORD_LIMIT = 1024 * 1024
+_S2_RECORD_OVERHEAD = 8
 
 
 class _JsonObject(Schema):
@@ -132,6 +150,10 @@ CLOSE_BODY = Obj({"reason": Str(max_length=256).optional()})
 
 
 class _OneOrMany(Schema):
+    """``z.union([item, z.array(item)])`` as a list. The server does not split a value on
+    commas: ``filter[type]=a,b`` matches the type ``a,b``, and ``filter[status]=ACTIVE,CLOSED``
+    is no status (400)."""
+
     def __init__(self, item: Schema) -> None:
         self.item = item
 
@@ -139,8 +161,7 @@ class _OneOrMany(Schema):
         status, parsed, issues = Union(self.item, Arr(self.item)).optional().run(value, path)
         if issues or parsed is MISSING:
             return status, parsed, issues
-        items = parsed if isinstance(parsed, list) else [parsed]
-        return 0, [part for item in items for part in str(item).split(",") if part], []
+        return 0, parsed if isinstance(parsed, list) else [parsed], []
 
 
 LIST_QUERY = Obj(
@@ -221,6 +242,24 @@ def _start_run(
     return outcome.run.friendly_id
 
 
+def _ensure_run(
+    state: EmulatorState, env: Environment, session: SessionRow, now: int
+) -> SessionRow:
+    """The session with a live run: its current one, or a new (continuation) run."""
+    current = (
+        state.store.get_run(env.id, session.current_run_id) if session.current_run_id else None
+    )
+    if current is not None and not current.is_final:
+        return session
+    run_id = _start_run(state, env, session, session.current_run_id)
+    session = msgspec.structs.replace(
+        session, current_run_id=run_id, updated_at=max(now, session.updated_at)
+    )
+    with state.store.transaction() as conn:
+        SessionStore.put(conn, session)
+    return session
+
+
 def _session_token(state: EmulatorState, env: Environment, session: SessionRow) -> str:
     key = session.external_id or session.friendly_id
     claims = {
@@ -263,16 +302,13 @@ async def _create(request: Request) -> Response:
         fail(409, "Session is closed; use a different externalId to create a new session")
     if session.expires_at is not None and session.expires_at < now:
         fail(409, "Session is expired; use a different externalId to create a new session")
-    current = (
-        state.store.get_run(env.id, session.current_run_id) if session.current_run_id else None
-    )
-    if current is None or current.is_final:
-        run_id = _start_run(state, env, session, session.current_run_id)
-        session = msgspec.structs.replace(
-            session, current_run_id=run_id, updated_at=max(now, session.updated_at)
-        )
+    if cached and session.trigger_config != body["triggerConfig"]:
+        # The server refreshes a cached session's trigger config, so a redeployed config
+        # reaches its next run.
+        session = msgspec.structs.replace(session, trigger_config=body["triggerConfig"])
         with state.store.transaction() as conn:
             SessionStore.put(conn, session)
+    session = _ensure_run(state, env, session, now)
     assert session.current_run_id is not None
     out = _item(session, full=True)
     out.update(
@@ -442,8 +478,156 @@ async def close(request: Request) -> Response:
     return json_response(_item(session, full=True))
 
 
+_CHANNEL_PARAMS = Obj({"session": Str(), "io": Enum(("out", "in"))})
+
+
+class _Digits(Schema):
+    """``z.string().regex(/^\\d+$/)``."""
+
+    def run(self, value: Any, path: Path) -> tuple[int, Any, list[dict[str, Any]]]:
+        status, parsed, issues = Str().run(value, path)
+        if issues or (isinstance(parsed, str) and parsed.isascii() and parsed.isdigit()):
+            return status, parsed, issues
+        issue = {"validation": "regex", "code": "invalid_string", "message": "Invalid",
+                 "path": list(path)}  # fmt: skip
+        return 1, parsed, [issue]
+
+
+_RECORDS_QUERY = Obj({"afterEventId": _Digits().optional()})
+
+
+def _channel(request: Request) -> tuple[str, str, str]:
+    """``(session, channel, io)`` of a channel path (400 ``Params Error`` for a bad ``io``)."""
+    params = dict(request.path_params)
+    _, issues = _CHANNEL_PARAMS.parse(params)
+    if issues:
+        raise Reply(json_response({"error": "Params Error", "details": issues}, 400))
+    return params["session"], params.get("channel", ""), params["io"]
+
+
+def _channel_ids(key: str, session: SessionRow | None) -> list[tuple[str, str | None]]:
+    ids = dict.fromkeys([key])
+    if session is not None:
+        ids[session.friendly_id] = None
+        if session.external_id:
+            ids[session.external_id] = None
+    return [("sessions", item) for item in ids]
+
+
+def _address(session: SessionRow | None, key: str) -> str:
+    """The server's canonical addressing key: the external id, else the ``session_…`` id."""
+    if session is None:
+        return key
+    return session.external_id or session.friendly_id
+
+
+def _refuse(status: int, error: str) -> NoReturn:
+    raise Reply(json_response({"ok": False, "error": error}, status))
+
+
+def _webhook_source_stripped(part: str) -> str:
+    """A client may not claim ``payload.actionSource: "webhook"`` on ``in`` (the server drops
+    it, so the record is validated as a client action)."""
+    if '"actionSource"' not in part:
+        return part
+    try:
+        record = loads(part)
+    except ValueError:
+        return part
+    payload = record.get("payload") if isinstance(record, dict) else None
+    if isinstance(payload, dict) and payload.get("actionSource") == "webhook":
+        del payload["actionSource"]
+        return js_stringify(record)
+    return part
+
+
+@endpoint
+async def channel_append(request: Request) -> Response:
+    """``POST /realtime/v1/sessions/{session}[/channels/{channel}]/{io}/append``."""
+    if request.method == "GET":
+        method_not_allowed("POST", empty=True)
+    if request.method != "POST":
+        method_not_allowed("POST")
+    credential = builder_auth(request, allow_jwt=True)
+    check_content_length(request, _APPEND_LIMIT)
+    key, channel, io = _channel(request)
+    state = emulator_state(request)
+    env = _env_of(credential)
+    session = SessionStore(state.store).find(env.id, key)
+    forbid_unless(credential, "write", _channel_ids(key, session))
+    if session is None:
+        fail(404, "Resource not found")
+    now = state.now_ms()
+    if session.closed_at is not None:
+        _refuse(400, "Cannot append to a closed session")
+    if session.expires_at is not None and session.expires_at < now:
+        _refuse(400, "Cannot append to an expired session")
+    if io == "out" and credential.kind != "secret_key":
+        _refuse(403, "Appending to the out channel requires secret key authentication")
+    # Best effort, as on the server: the record is kept even when no run can start.
+    with contextlib.suppress(Reply):
+        session = _ensure_run(state, env, session, now)
+    part = (await request.body()).decode("utf-8", "replace")
+    if io == "in":
+        part = _webhook_source_stripped(part)
+    given = request.headers.get("x-part-id")
+    part_id = given if given is not None else state.ids.token(7)
+    metered = len(js_stringify({"data": part, "id": part_id}).encode("utf-8")) + _S2_RECORD_OVERHEAD
+    if metered > _S2_RECORD_LIMIT:
+        _refuse(
+            413,
+            f"Record metered size {metered} bytes exceeds the S2 per-record limit of "
+            f"{_S2_RECORD_LIMIT} bytes. Reduce tool-output size or split into smaller parts.",
+        )
+    where = ChannelKey(env_id=env.id, address=_address(session, key), channel=channel, io=io)
+    seq: int | None = None
+    with state.store.transaction() as conn:
+        if given is None or SessionStore.claim_part(conn, where, part_id, now):
+            seq = SessionStore.append(conn, where, part_id, part, now)
+    body: dict[str, Any] = {"ok": True}
+    if seq is not None:
+        body["seq"] = seq
+    return json_response(body)
+
+
+@endpoint
+async def channel_records(request: Request) -> Response:
+    """``GET /realtime/v1/sessions/{session}[/channels/{channel}]/{io}/records``."""
+    if request.method != "GET":
+        method_not_allowed("GET", empty=True)
+    credential = builder_auth(request, allow_jwt=True)
+    key, channel, io = _channel(request)
+    q = parse_query(request, _RECORDS_QUERY)
+    state = emulator_state(request)
+    env = _env_of(credential)
+    session = SessionStore(state.store).find(env.id, key)
+    # An external id with no session yet reads an empty channel; a ``session_…`` id must exist.
+    if session is None and key.startswith("session_"):
+        fail(404, "Not found", {"x-should-retry": "false"})
+    forbid_unless(credential, "read", _channel_ids(_address(session, key), session))
+    where = ChannelKey(env_id=env.id, address=_address(session, key), channel=channel, io=io)
+    after = int(q["afterEventId"]) if q.get("afterEventId") is not None else None
+    records = [
+        {"data": record.data, "id": record.part_id, "seqNum": record.seq, "headers": []}
+        for record in SessionStore(state.store).records(where, after)
+    ]
+    return json_response({"records": records})
+
+
 routes = [
     Route("/api/v1/sessions", collection, methods=_ALL),
     Route("/api/v1/sessions/{session}", one, methods=_ALL),
     Route("/api/v1/sessions/{session}/close", close, methods=_ALL),
+    Route("/realtime/v1/sessions/{session}/{io}/append", channel_append, methods=_ALL),
+    Route("/realtime/v1/sessions/{session}/{io}/records", channel_records, methods=_ALL),
+    Route(
+        "/realtime/v1/sessions/{session}/channels/{channel}/{io}/append",
+        channel_append,
+        methods=_ALL,
+    ),
+    Route(
+        "/realtime/v1/sessions/{session}/channels/{channel}/{io}/records",
+        channel_records,
+        methods=_ALL,
+    ),
 ]
