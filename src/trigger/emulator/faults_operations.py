@@ -62,6 +62,7 @@ OPERATIONS: Mapping[str, tuple[Endpoint, ...]] = {
     "runs.add_tags": (("POST", "/api/v1/runs/{runId}/tags"),),
     "runs.events": (("GET", "/api/v1/runs/{runId}/events"),),
     "runs.trace": (("GET", "/api/v1/runs/{runId}/trace"),),
+    "runs.trace_page": (("GET", "/api/v1/runs/{runId}/trace"),),
     "runs.retrieve_span": (("GET", "/api/v1/runs/{runId}/spans/{spanId}"),),
     "runs.result": (("GET", "/api/v1/runs/{runId}/result"),),
     "runs.retrieve_packet_url": (

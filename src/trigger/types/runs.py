@@ -30,14 +30,18 @@ __all__ = [
     "RunSchedule",
     "RunStatus",
     "RunTrace",
+    "RunTracePage",
     "ScheduleGenerator",
     "SpanDetail",
     "TaskRunError",
     "TaskRunExecutionResult",
     "TaskRunUsage",
     "Trace",
+    "TraceAttemptFailure",
+    "TracePagePagination",
     "TraceSpan",
     "TraceSpanData",
+    "TraceSpanRow",
 ]
 
 RunStatus = Literal[
@@ -400,6 +404,65 @@ class RunTrace(Model, kw_only=True):
 
     trace: Trace
     """The trace."""
+
+
+class TraceSpanRow(Model, kw_only=True):
+    """One span of a run's trace as a flat row (`runs.trace_page`); ``parent_id`` rebuilds
+    the tree."""
+
+    id: str
+    """Span id."""
+    parent_id: str | None = None
+    """Parent span id (``None`` for the root)."""
+    run_id: str = ""
+    """Run the span belongs to."""
+    message: str = ""
+    """Span message."""
+    start_time: datetime
+    """When the span started."""
+    duration: int = 0
+    """How long it lasted, in nanoseconds (so far, for an open span)."""
+    is_error: bool = False
+    """Whether it ended in an error."""
+    is_partial: bool = False
+    """Whether it is still open."""
+    is_cancelled: bool = False
+    """Whether it was cancelled."""
+    level: str = ""
+    """Log level (``TRACE``, ``INFO``...)."""
+    attempt_number: int | None = None
+    """The attempt the span belongs to."""
+
+
+class TraceAttemptFailure(Model, kw_only=True):
+    """An attempt of the run that failed, and its span."""
+
+    span_id: str
+    """The attempt's span id."""
+    attempt_number: int
+    """Which attempt (from 1)."""
+    run_id: str = ""
+    """The run."""
+
+
+class TracePagePagination(Model, kw_only=True):
+    """Where the next page of a trace starts."""
+
+    next: str | None = None
+    """The cursor of the next page (pass it as ``after``), or ``None`` on the last."""
+    truncated: bool | None = None
+    """Whether the server cut the trace short."""
+
+
+class RunTracePage(Model, kw_only=True):
+    """A page of a run's trace as flat spans (`runs.trace_page`)."""
+
+    data: list[TraceSpanRow] = msgspec.field(default_factory=list)
+    """The spans of this page, oldest first."""
+    attempt_failures: list[TraceAttemptFailure] = msgspec.field(default_factory=list)
+    """The attempts that failed."""
+    pagination: TracePagePagination = msgspec.field(default_factory=TracePagePagination)
+    """The next page's cursor."""
 
 
 class SpanDetail(Model, kw_only=True):

@@ -40,6 +40,7 @@ from trigger.types.runs import (
     RunMetadataSnapshot,
     RunStatus,
     RunTrace,
+    RunTracePage,
     SpanDetail,
     TaskRunError,
     TaskRunExecutionResult,
@@ -441,6 +442,40 @@ class AsyncRuns:
             "GET", path, parse=decoder(RunTrace).decode, options=request_options
         )
 
+    async def trace_page(
+        self,
+        run_id: str,
+        *,
+        limit: int = 10_000,
+        after: str | None = None,
+        request_options: RequestOptions | None = None,
+    ) -> RunTracePage:
+        """A page of the run's trace as flat spans, oldest first, with the attempts that
+        failed (the 4.8.3 client's ``retrieveRunTracePage``). Pass ``after=`` the page's
+        ``pagination.next`` for the next page; ``parent_id`` rebuilds the tree.
+
+        A server before 4.8 answers this request with the `trace` tree instead, which does
+        not decode as a page.
+
+        Args:
+            run_id: The run.
+            limit: Spans per page, 1 to 10,000 (sent always, as the official client does).
+            after: The cursor of the page to read (``pagination.next`` of the one before).
+            request_options: Per-call retry, timeout and header overrides.
+        """
+        path = f"/api/v1/runs/{path_segment('run_id', run_id)}/trace"
+        check_number("limit", limit, minimum=1, maximum=10_000, integer=True)
+        query = {"page[size]": str(limit)}
+        if after is not None:
+            query["page[after]"] = check_str("after", after)
+        return await self._client._request(
+            "GET",
+            path,
+            query=query,
+            parse=decoder(RunTracePage).decode,
+            options=request_options,
+        )
+
     async def retrieve_span(
         self, run_id: str, span_id: str, *, request_options: RequestOptions | None = None
     ) -> SpanDetail:
@@ -764,6 +799,7 @@ class AsyncRunsWithRawResponse:
         self.reschedule = async_raw_response_wrapper(runs.reschedule)
         self.update_metadata = async_raw_response_wrapper(runs.update_metadata)
         self.retrieve_metadata = async_raw_response_wrapper(runs.retrieve_metadata)
+        self.trace_page = async_raw_response_wrapper(runs.trace_page)
         self.add_tags = async_raw_response_wrapper(runs.add_tags)
         self.events = async_raw_response_wrapper(runs.events)
         self.trace = async_raw_response_wrapper(runs.trace)
