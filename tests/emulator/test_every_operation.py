@@ -50,7 +50,7 @@ SCENARIOS: dict[tuple[str, str], ScenarioFn] = {}
 NOT_SERVED: dict[tuple[str, str], tuple[str, Call]] = {
     # A session channel's records are served; following one as server-sent events is not.
     ("GET", "/realtime/v1/sessions/{session}/{io}"): (
-        "session channels need a stream store the emulator does not have",
+        "following a session channel as server-sent events is not served yet",
         lambda c: c.sessions.subscribe(SESSION_PLACEHOLDER, "out", timeout_seconds=1),
     ),
 }
