@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -252,4 +254,17 @@ def test_a_file_database_is_checkpointed_while_open(tmp_path: Path) -> None:
         assert store.get_meta("key-199") == "x" * 2000
     finally:
         store.close()
+    assert not any(t.name == "trigger-emulator-checkpoint" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_an_emulator_never_started_closes_its_database_when_collected(
+    tmp_path: Path, on_disk: bool
+) -> None:
+    emulator = Emulator(db=str(tmp_path / "state.db") if on_disk else None)
+    connection = emulator._store._conn
+    del emulator
+    gc.collect()
+    with pytest.raises(sqlite3.ProgrammingError):
+        connection.execute("select 1")
     assert not any(t.name == "trigger-emulator-checkpoint" for t in threading.enumerate())

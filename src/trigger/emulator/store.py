@@ -17,6 +17,7 @@ import base64
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -188,6 +189,12 @@ class _Checkpointer:
         self._thread.join()
 
 
+def _close(conn: sqlite3.Connection, checkpointer: _Checkpointer | None) -> None:
+    if checkpointer is not None:
+        checkpointer.stop()
+    conn.close()
+
+
 class Store:
     """SQLite-backed state. Thread-safe: every call holds the store's lock.
 
@@ -217,13 +224,14 @@ class Store:
             self._conn.executescript(ddl)
         if path:
             self._checkpointer = _Checkpointer(path)
+        # An emulator built but never started or stopped still closes its database when it
+        # is collected (Python 3.13 warns about a connection left open).
+        self._closer = weakref.finalize(self, _close, self._conn, self._checkpointer)
 
     def close(self) -> None:
         """Close the database."""
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
         with self.lock:
-            self._conn.close()
+            self._closer()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
