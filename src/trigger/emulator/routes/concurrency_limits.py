@@ -134,8 +134,12 @@ def _env(credential: Credential) -> Environment:
 
 
 def declared_limits(state: EmulatorState) -> dict[str, tuple[int | None, int | None, str]]:
-    """The limits declared by registered handlers: ``name -> (total, perKey, task id)``."""
-    out: dict[str, tuple[int | None, int | None, str]] = {}
+    """The limits declared by registered handlers (``task/<id>``) and the named ones
+    (`Emulator.declare_concurrency_limit`): ``name -> (total, perKey, task id or name)``."""
+    out: dict[str, tuple[int | None, int | None, str]] = {
+        name: (total, per_key, name)
+        for name, (total, per_key) in state.registry.named_limits().items()
+    }
     for task_id in state.registry.ids():
         spec = state.registry.get(task_id)
         if spec is not None and spec.queue is None and spec.concurrency_limit is not None:
