@@ -99,7 +99,9 @@ def test_a_run_naming_a_full_limit_waits_until_a_slot_frees(
 ) -> None:
     trigger_emulator.declare_concurrency_limit("shared-gpu", total=1)
     trigger_emulator.register("render-frames", gates.handler)
-    first = trigger_client.tasks.trigger("render-frames", "scene-1", concurrency=["shared-gpu"])
+    first = trigger_client.tasks.trigger(
+        "render-frames", "scene-1", concurrency=["shared-gpu"], concurrency_key="tenant-1"
+    )
     wait_status(trigger_client, first.id, "EXECUTING")
     second = trigger_client.tasks.trigger("render-frames", "scene-2", concurrency=["shared-gpu"])
     free = trigger_client.tasks.trigger("render-frames", "scene-3")
@@ -107,8 +109,15 @@ def test_a_run_naming_a_full_limit_waits_until_a_slot_frees(
     time.sleep(0.3)  # generous: the second would have started by now without the limit
     assert status(trigger_client, second.id) == "QUEUED"
     limit = trigger_client.concurrency_limits.retrieve("shared-gpu")
-    assert (limit.name, limit.total.current) == ("shared-gpu", 1)
+    assert (limit.name, limit.total.current, limit.running, limit.queued) == (
+        "shared-gpu",
+        1,
+        1,
+        1,
+    )
 
+    view = trigger_client.concurrency_limits.retrieve("shared-gpu", concurrency_key="tenant-1")
+    assert view.running == 1
     gates.event("scene-1").set()
     assert trigger_client.runs.poll(first.id, interval=0.1, timeout=10).output == (
         "rendered scene-1"

@@ -24,7 +24,7 @@ from trigger.emulator.store import Store, register_tables
 if TYPE_CHECKING:
     from trigger.emulator.handlers import TaskRegistry
 
-__all__ = ["LimitTable", "NamedLimits", "limited"]
+__all__ = ["LimitTable", "NamedLimits", "holder_counts", "holds", "limited"]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS concurrency_limits (
@@ -156,3 +156,21 @@ class NamedLimits:
         for name in held:
             executing[name] = executing.get(name, 0) + 1
         return True
+
+
+def holds(registry: TaskRegistry, run: RunState, name: str) -> bool:
+    """Whether ``run`` holds the named limit ``name`` (given at trigger, or its task's)."""
+    return name in held_limits(run.concurrency, registry.task_concurrency(run.task))
+
+
+def holder_counts(store: Store, registry: TaskRegistry, env_id: str, name: str) -> tuple[int, int]:
+    """Executing and queued runs of ``env_id`` holding the named limit ``name``."""
+    running, queued = (
+        sum(
+            1
+            for run in store.runs_in_status(status)
+            if run.env_id == env_id and holds(registry, run, name)
+        )
+        for status in ("EXECUTING", "PENDING")
+    )
+    return running, queued
