@@ -13,6 +13,7 @@ import pytest
 
 import trigger
 from trigger.emulator import Emulator
+from trigger.emulator.engine import session_streams
 from trigger.emulator.routes import streams as stream_routes
 from trigger.types.sessions import SessionEvent
 
@@ -222,3 +223,36 @@ def test_head_put_and_a_bad_io(trigger_client: trigger.Client, http: httpx.Clien
     assert (put.status_code, put.text) == (501, "Session channels require the S2 realtime backend")
     bad = http.get(f"/realtime/v1/sessions/{session}/sideways")
     assert bad.status_code == 400 and bad.json()["error"] == "Params Error"
+
+
+def test_a_fractional_last_event_id_fails_as_s2_refuses_it(
+    trigger_client: trigger.Client, http: httpx.Client
+) -> None:
+    session = _start(trigger_client, "chat-fraction")
+    answer = http.get(f"/realtime/v1/sessions/{session}/out", headers={"last-event-id": "1.5"})
+    assert (answer.status_code, answer.json()) == (500, {"error": "Internal Server Error"})
+
+
+# -- the frames (pure) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "start"),
+    [(None, 0), ("", 0), ("4", 5), ("4-7", 5), (" 4 ", 5), ("0x10", 17), ("abc", 0), ("-3", 1)],
+)
+def test_the_start_is_last_event_id_plus_one_as_the_server_parses_it(
+    value: str | None, start: int
+) -> None:
+    # "-3" splits to "" before its "-", and Number("") is 0: the read starts at 1.
+    assert session_streams.start_seq(value) == start
+
+
+def test_batches_hold_at_most_1000_records_and_1_mib() -> None:
+    small = [(seq, 1700000000000, "x") for seq in range(1001)]
+    frames, progress = session_streams.batch_events(small, (0, 0))
+    ids = [line for line in frames.decode().split("\n") if line.startswith("id: ")]
+    assert ids == ["id: 999,1000,9000", "id: 1000,1001,9009"]
+    assert progress == (1001, 9009)
+    big = [(seq, 1700000000000, "y" * (600 * 1024)) for seq in range(3)]
+    frames, _ = session_streams.batch_events(big, progress)
+    assert frames.decode().count("event: batch\n") == 3  # two would pass 1 MiB
