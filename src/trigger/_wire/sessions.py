@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
@@ -36,11 +38,13 @@ __all__ = [
     "SessionTriggerConfigParam",
     "append_content",
     "channel_path",
+    "check_channel",
     "check_external_id",
     "close_body",
     "create_body",
     "is_event_stream",
     "list_sessions_query",
+    "new_part_id",
     "part_id_header",
     "records_query",
     "require_httpx_sse",
@@ -62,6 +66,7 @@ MACHINE_PRESETS = frozenset(
 _MAX_BODY = 32 * 1024
 _MAX_RECORD = 1024 * 1024
 _RESERVED_PREFIX = "session_"
+_CHANNEL_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
 class SessionTriggerConfigParam(TypedDict, total=False):
@@ -110,11 +115,46 @@ def session_path(session: str, suffix: str = "") -> str:
     return f"/api/v1/sessions/{path_segment('session', session)}{suffix}"
 
 
-def channel_path(session: str, io: str, suffix: str = "") -> str:
-    """``/realtime/v1/sessions/{session}/{io}`` plus an optional suffix."""
+def check_channel(value: object) -> str:
+    """A named channel: 1-128 letters, digits, ``.``, ``_`` or ``-`` (the official
+    ``sessions.defineChannel`` rule)."""
+    text = check_str("channel", value)
+    if not _CHANNEL_NAME.fullmatch(text):
+        raise ValueError(
+            "channel must be 1-128 characters of letters, digits, '.', '_' or '-', "
+            f"got {text[:140]!r}"
+        )
+    return text
+
+
+def channel_path(
+    session: str,
+    io: str,
+    suffix: str = "",
+    *,
+    channel: str | None = None,
+    named_io: tuple[str, ...] = ("in", "out"),
+) -> str:
+    """``/realtime/v1/sessions/{session}/{io}`` plus an optional suffix; with ``channel``,
+    ``/realtime/v1/sessions/{session}/channels/{channel}/{io}…``, where only the ``named_io``
+    directions exist (SURFACE-4.8 §4: ``in/append``, ``out`` read, ``{io}/records``)."""
     if io not in ("in", "out"):
         raise ValueError(f"io must be 'in' or 'out', not {io!r}")
-    return f"/realtime/v1/sessions/{path_segment('session', session)}/{io}{suffix}"
+    base = f"/realtime/v1/sessions/{path_segment('session', session)}"
+    if channel is None:
+        return f"{base}/{io}{suffix}"
+    name = check_channel(channel)
+    if io not in named_io:
+        raise ValueError(
+            f"io must be {' or '.join(repr(item) for item in named_io)} with a named channel, "
+            f"not {io!r}"
+        )
+    return f"{base}/channels/{path_segment('channel', name)}/{io}{suffix}"
+
+
+def new_part_id() -> str:
+    """A fresh ``X-Part-Id`` (21 URL-safe characters, like the official client's nanoid)."""
+    return secrets.token_urlsafe(16)[:21]
 
 
 def _bounded_str(name: str, value: object, maximum: int) -> str:

@@ -19,6 +19,7 @@ from trigger._wire.payloads import EncodedPayload, encode_metadata
 
 __all__ = [
     "MACHINE_PRESETS",
+    "MAX_CONCURRENCY_LIMITS",
     "DebounceOptions",
     "MachinePreset",
     "QueueOptions",
@@ -39,6 +40,9 @@ MACHINE_PRESETS: frozenset[str] = frozenset(
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 128
 MAX_DEBOUNCE_KEY_LENGTH = 512
+MAX_CONCURRENCY_LIMITS = 2
+"""How many named concurrency limits one run may hold (``concurrency``)."""
+_LIMIT_NAME = re.compile(r"[a-zA-Z0-9_-]{1,122}")
 
 
 class DebounceOptions(TypedDict, total=False):
@@ -93,6 +97,10 @@ class TriggerOptions(TypedDict, total=False):
     """JSON metadata of the run."""
     queue: str | QueueOptions
     """The queue to run on, by name."""
+    concurrency: str | Sequence[str]
+    """Named concurrency limits this run holds instead of the ones its task declares: one
+    name or up to 2, each 1-122 letters, digits, ``_`` or ``-``. An empty list holds
+    none of the task's named limits."""
     concurrency_key: str | int
     """Runs with the same key get their own concurrency slot of the queue."""
     machine: MachinePreset
@@ -217,6 +225,22 @@ def _queue(name: str, value: object, *, batch_item: bool) -> dict[str, Any]:
     return queue
 
 
+def concurrency_names(name: str, value: object) -> list[str]:
+    """Named concurrency limits as sent: a list of at most 2 valid limit names."""
+    names = check_str_list(name, value)  # type: ignore[arg-type]
+    if len(names) > MAX_CONCURRENCY_LIMITS:
+        raise ValueError(
+            f"{name} names {len(names)} limits; a run holds at most {MAX_CONCURRENCY_LIMITS}"
+        )
+    for limit in names:
+        if not _LIMIT_NAME.fullmatch(limit):
+            raise ValueError(
+                f"{name} has an invalid limit name {limit!r}: names are 1-122 letters, "
+                "digits, '_' or '-'"
+            )
+    return names
+
+
 def _debounce(name: str, value: object) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping with 'key' and 'delay'")
@@ -258,7 +282,8 @@ def trigger_options_to_wire(
     The idempotency key is hashed and sent with ``idempotencyKeyOptions`` (its user key and
     scope) beside it, unless it is a bare 64-character hash of unknown origin;
     ``version`` (or ``TRIGGER_VERSION``) becomes ``lockToVersion``; ``queue`` becomes
-    ``{"name": ...}``. ``None`` values are left out.
+    ``{"name": ...}``; ``concurrency`` always goes as a list. ``None`` values are left
+    out.
 
     Args:
         options: The options, snake_case keys as in `TriggerOptions`.
@@ -289,6 +314,8 @@ def trigger_options_to_wire(
 
     if "queue" in given:
         wire["queue"] = _queue(label("queue"), given["queue"], batch_item=batch_item)
+    if "concurrency" in given:
+        wire["concurrency"] = concurrency_names(label("concurrency"), given["concurrency"])
     if "concurrency_key" in given:
         wire["concurrencyKey"] = concurrency_key_text(
             label("concurrency_key"), given["concurrency_key"]

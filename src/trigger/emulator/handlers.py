@@ -65,6 +65,8 @@ class TaskSpec:
     """Concurrency limit of the task's queue (``None``: unlimited)."""
     scheduled: bool = False
     """A scheduled task (``schedules.task`` in the TypeScript SDK): schedules may name it."""
+    concurrency: tuple[str, ...] = ()
+    """Named concurrency limits its runs hold (unless a trigger gives its own)."""
 
     @property
     def is_async(self) -> bool:
@@ -92,6 +94,7 @@ class TaskRegistry:
     def __init__(self) -> None:
         self._tasks: dict[str, TaskSpec] = {}
         self._declared: dict[str, bool] = {}
+        self._limits: dict[str, tuple[int | None, int | None]] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[TaskSpec], None]] = []
 
@@ -129,6 +132,27 @@ class TaskRegistry:
                     return spec.concurrency_limit
             return None
 
+    def declare_limit(self, name: str, *, total: int | None, per_key: int | None) -> None:
+        """Declare (or redeclare) a named concurrency limit with its bounds."""
+        with self._lock:
+            self._limits[name] = (total, per_key)
+
+    def forget_limit(self, name: str) -> None:
+        """Forget a named limit's declaration."""
+        with self._lock:
+            self._limits.pop(name, None)
+
+    def named_limits(self) -> dict[str, tuple[int | None, int | None]]:
+        """The declared named limits: ``name -> (total, perKey)``."""
+        with self._lock:
+            return dict(self._limits)
+
+    def task_concurrency(self, task_id: str) -> tuple[str, ...]:
+        """The named limits a registered task declares (``()``: none)."""
+        with self._lock:
+            spec = self._tasks.get(task_id)
+            return spec.concurrency if spec is not None else ()
+
     def declare(self, task_id: str, *, scheduled: bool) -> None:
         """Declare a task without a handler (a task a worker elsewhere would run)."""
         with self._lock:
@@ -165,6 +189,7 @@ class TaskRegistry:
         with self._lock:
             self._tasks.clear()
             self._declared.clear()
+            self._limits.clear()
 
 
 class TaskMetadata:

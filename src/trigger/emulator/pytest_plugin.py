@@ -91,11 +91,14 @@ def trigger_emulator(
     monkeypatch.setenv("TRIGGER_API_URL", emulator.url)
     monkeypatch.setenv("TRIGGER_SECRET_KEY", emulator.secret_key)
     before = set(emulator.task_ids()) | set(emulator.declared_task_ids())
+    limits_before = set(emulator.concurrency_limit_names())
     try:
         yield emulator
     finally:
         for task_id in (set(emulator.task_ids()) | set(emulator.declared_task_ids())) - before:
             emulator.unregister(task_id)
+        for name in set(emulator.concurrency_limit_names()) - limits_before:
+            emulator.forget_concurrency_limit(name)
 
 
 @pytest.fixture

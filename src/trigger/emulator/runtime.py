@@ -35,7 +35,7 @@ from trigger.emulator.packets import load_payload, offload_output
 from trigger.emulator.project import Project
 from trigger.emulator.shapes import MISSING_VALUE, decode_packet
 from trigger.emulator.store import Store
-from trigger.emulator.store_limits import limited
+from trigger.emulator.store_limits import NamedLimits, limited
 from trigger.emulator.waiting import TaskWait, WaitpointService
 
 __all__ = ["Runtime", "RuntimeSettings", "UnhandledMode"]
@@ -363,6 +363,7 @@ class Runtime:
         if not queued:
             return []
         executing = self.store.executing_counts()
+        named = NamedLimits(self.store, self.registry)
         launches: list[RunState] = []
         for env_id, name in queued:
             state = limited(self.store, env_id, self._queue_state(env_id, name))
@@ -370,7 +371,15 @@ class Runtime:
             if slots == 0:
                 continue
             limit = _BATCH if slots is None else min(slots, _BATCH)
-            for run in self.store.queued_runs(env_id, name, limit):
+            # A run held back by a named limit leaves its queue slot to the runs behind it.
+            fetch = _BATCH if named.active else limit
+            started = 0
+            for run in self.store.queued_runs(env_id, name, fetch):
+                if started >= limit:
+                    break
+                if not named.admit(run):
+                    continue
+                started += 1
                 launched = self._begin(conn, run, now)
                 if launched is not None:
                     launches.append(launched)

@@ -5,6 +5,7 @@ Field order matters: zod reports issues in the order of an object's declared key
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from trigger.emulator.durations import js_date_ms
@@ -61,6 +62,50 @@ class _Stringified(Schema):
         return status, str(parsed), issues
 
 
+_LIMIT_NAME = re.compile(r"[a-zA-Z0-9_-]{1,122}")
+_LIMIT_NAME_MESSAGE = (
+    "Concurrency limit names are 1-122 characters using only letters, numbers, underscores "
+    "and hyphens"
+)
+_MAX_LIMITS = 2
+
+
+class _LimitName(Schema):
+    """``z.string().regex(/^[a-zA-Z0-9_-]{1,122}$/, {message})``."""
+
+    def run(self, value: Any, path: Path) -> tuple[int, Any, list[dict[str, Any]]]:
+        status, parsed, issues = Str().run(value, path)
+        if issues or _LIMIT_NAME.fullmatch(parsed):
+            return status, parsed, issues
+        issue = {
+            "validation": "regex",
+            "code": "invalid_string",
+            "message": _LIMIT_NAME_MESSAGE,
+            "path": list(path),
+        }
+        return 1, parsed, [issue]
+
+
+class _ConcurrencyLimits(Schema):
+    """``TriggerConcurrencyLimitsSchema``: ``z.string().regex(...).array().max(2)``."""
+
+    def run(self, value: Any, path: Path) -> tuple[int, Any, list[dict[str, Any]]]:
+        status, parsed, issues = Arr(_LimitName()).run(value, path)
+        if isinstance(value, list) and len(value) > _MAX_LIMITS:
+            # zod checks the array's length before its items.
+            too_big = {
+                "code": "too_big",
+                "maximum": _MAX_LIMITS,
+                "type": "array",
+                "inclusive": True,
+                "exact": False,
+                "message": f"Array must contain at most {_MAX_LIMITS} element(s)",
+                "path": list(path),
+            }
+            return max(status, 1), parsed, [too_big, *issues]
+        return status, parsed, issues
+
+
 class _Trimmed(Schema):
     """``z.preprocess(trim, z.string().max(n).optional())``: blank strings are absent."""
 
@@ -84,6 +129,7 @@ TRIGGER_OPTIONS = Obj(
         "lockToVersion": Str().optional(),
         "externalDeploymentId": _Trimmed(128, "externalId must be at most 128 characters"),
         "queue": Obj({"name": Str(), "concurrencyLimit": Num(("int",)).optional()}).optional(),
+        "concurrency": _ConcurrencyLimits().optional(),
         "concurrencyKey": _Stringified().optional(),
         "delay": Union(Str(), CoercedDate(js_date_ms)).optional(),
         "idempotencyKey": Str(

@@ -35,6 +35,7 @@ _ITEM_OPTION_ORDER = (
     "payloadType",
     "payloadSize",
     "queue",
+    "concurrency",
     "tags",
     "test",
     "ttl",

@@ -17,10 +17,11 @@ preconfigured clients: the emulator itself never uses the SDK's models or wire c
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -56,6 +57,21 @@ if TYPE_CHECKING:
 __all__ = ["Emulator"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_LIMIT_NAME = re.compile(r"[a-zA-Z0-9_-]{1,122}")
+
+
+def _limit_names(label: str, value: str | Sequence[str]) -> tuple[str, ...]:
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if len(names) > 2:
+        raise ValueError(f"{label} takes at most 2 named limits")
+    for name in names:
+        if not isinstance(name, str) or not _LIMIT_NAME.fullmatch(name):
+            raise ValueError(
+                f"{label} has an invalid limit name {name!r}: 1-122 letters, digits, '_' or '-'"
+            )
+    return names
+
 
 _ENV_ALIASES = {"dev": "dev", "stg": "stg", "staging": "stg", "prod": "prod", "preview": "preview"}
 
@@ -436,6 +452,7 @@ class Emulator:
         queue: str | None = None,
         concurrency_limit: int | None = None,
         scheduled: bool = False,
+        concurrency: str | Sequence[str] = (),
     ) -> Callable[[F], F]:
         """Register the decorated function as the handler of ``task_id``.
 
@@ -449,6 +466,8 @@ class Emulator:
             scheduled: A scheduled task (``schedules.task``): schedules may name it. Once
                 any task is declared, schedules for other tasks are refused, as on the
                 server (422).
+            concurrency: Named limits (`declare_concurrency_limit`) its runs hold, at most
+                2; a trigger's ``concurrency`` option replaces them for that run.
         """
 
         def decorator(fn: F) -> F:
@@ -460,6 +479,7 @@ class Emulator:
                 queue=queue,
                 concurrency_limit=concurrency_limit,
                 scheduled=scheduled,
+                concurrency=concurrency,
             )
             return fn
 
@@ -475,6 +495,7 @@ class Emulator:
         queue: str | None = None,
         concurrency_limit: int | None = None,
         scheduled: bool = False,
+        concurrency: str | Sequence[str] = (),
     ) -> None:
         """Register ``handler`` for ``task_id`` (see `task`)."""
         if not isinstance(task_id, str) or not task_id:
@@ -498,6 +519,7 @@ class Emulator:
             or concurrency_limit < 0
         ):
             raise ValueError("concurrency_limit must be a non-negative int")
+        names = _limit_names("concurrency", concurrency)
         self._registry.register(
             TaskSpec(
                 id=task_id,
@@ -506,8 +528,33 @@ class Emulator:
                 queue=queue,
                 concurrency_limit=concurrency_limit,
                 scheduled=scheduled,
+                concurrency=names,
             )
         )
+
+    def declare_concurrency_limit(
+        self, name: str, *, total: int | None = None, per_key: int | None = None
+    ) -> None:
+        """Declare a named concurrency limit, as ``concurrencyLimit({name, total, perKey})``
+        in TypeScript code does: runs holding it (their task's ``concurrency``, or a
+        trigger's ``concurrency`` option) start only while fewer than ``total`` of them
+        execute. It is listed by ``/api/v1/concurrency-limits`` and can be overridden and
+        paused there. ``per_key`` is recorded (not enforced).
+
+        Raises:
+            TypeError: The name is not a str.
+            ValueError: A bad name (1-122 letters, digits, ``_``, ``-``) or bound.
+        """
+        if not isinstance(name, str):
+            raise TypeError("name must be a str")
+        (checked,) = _limit_names("name", name)
+        for label, bound in (("total", total), ("per_key", per_key)):
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, int) or not 0 <= bound <= 100000
+            ):
+                raise ValueError(f"{label} must be an int from 0 to 100000")
+        self._registry.declare_limit(checked, total=total, per_key=per_key)
+        self._runtime.wake()
 
     def declare_task(self, task_id: str, *, scheduled: bool = False) -> None:
         """Declare ``task_id`` without a handler, as a task some other worker runs.
@@ -608,6 +655,15 @@ class Emulator:
     def task_ids(self) -> list[str]:
         """The ids of the tasks with a registered handler."""
         return self._registry.ids()
+
+    def concurrency_limit_names(self) -> list[str]:
+        """The named limits declared (`declare_concurrency_limit`), sorted."""
+        return sorted(self._registry.named_limits())
+
+    def forget_concurrency_limit(self, name: str) -> None:
+        """Forget a named limit's declaration (runs holding it are no longer gated by it)."""
+        self._registry.forget_limit(name)
+        self._runtime.wake()
 
     def reset(self) -> None:
         """Forget every run, queue and recorded request; keys and handlers stay, and the

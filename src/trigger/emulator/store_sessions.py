@@ -6,19 +6,33 @@ addressing key is the session's external id, else its ``session_…`` id (the se
 canonical key), and ``channel`` is ``""`` for a session's default channel. Sequence numbers
 start at 0 in each, as S2 numbers a stream's records. Part ids an append claimed are kept
 for five minutes, so a retried append with the same ``X-Part-Id`` stores nothing new.
+
+`channel_feed` wakes the readers of a channel's event stream when a record of it is
+committed (the run streams' `~trigger.emulator.store_streams.StreamFeed`, keyed by channel).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from trigger.emulator.store import Store, decode_cursor, register_tables
+from trigger.emulator.store_streams import StreamFeed, Wakeable
 
-__all__ = ["PART_CLAIM_MS", "ChannelKey", "ChannelRecord", "SessionRow", "SessionStore"]
+__all__ = [
+    "PART_CLAIM_MS",
+    "ChannelFeed",
+    "ChannelKey",
+    "ChannelRecord",
+    "SessionRow",
+    "SessionStore",
+    "channel_feed",
+]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -216,6 +230,14 @@ class SessionStore:
         )
         return seq
 
+    def next_seq(self, key: ChannelKey) -> int:
+        """The sequence number the channel's next record gets (its S2 tail)."""
+        with self.store.reading() as conn:
+            row = conn.execute(
+                f"SELECT MAX(seq) FROM session_records WHERE {_WHERE}", key._args()
+            ).fetchone()
+        return 0 if row is None or row[0] is None else int(row[0]) + 1
+
     def records(self, key: ChannelKey, after: int | None = None) -> list[ChannelRecord]:
         """A channel's records after sequence number ``after`` (all without it), in order."""
         with self.store.reading() as conn:
@@ -228,3 +250,44 @@ class SessionStore:
             ChannelRecord(seq=row[0], part_id=row[1], data=row[2], created_at=row[3])
             for row in rows
         ]
+
+
+def _feed_key(key: ChannelKey) -> tuple[str, str]:
+    # JSON keeps the four parts apart whatever characters an external id holds.
+    return key.env_id, _ENCODER.encode([key.address, key.channel, key.io]).decode()
+
+
+class ChannelFeed:
+    """The connected readers of one store's session channels (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._feed = StreamFeed()
+
+    def add(self, key: ChannelKey, reader: Wakeable) -> None:
+        """Start waking ``reader`` for a channel (before it first reads)."""
+        self._feed.add(*_feed_key(key), reader)
+
+    def remove(self, key: ChannelKey, reader: Wakeable) -> None:
+        """Stop waking ``reader``."""
+        self._feed.remove(*_feed_key(key), reader)
+
+    def notify(self, key: ChannelKey) -> None:
+        """Wake every reader of a channel a record was just committed to."""
+        self._feed.notify(*_feed_key(key))
+
+    def reading(self) -> int:
+        """How many readers are connected now."""
+        return self._feed.reading()
+
+
+_FEEDS: weakref.WeakKeyDictionary[Store, ChannelFeed] = weakref.WeakKeyDictionary()
+_FEEDS_LOCK = threading.Lock()
+
+
+def channel_feed(store: Store) -> ChannelFeed:
+    """The channel feed of ``store``."""
+    with _FEEDS_LOCK:
+        feed = _FEEDS.get(store)
+        if feed is None:
+            feed = _FEEDS[store] = ChannelFeed()
+        return feed

@@ -224,6 +224,7 @@ def trigger_run(
             idempotency_key_expires_at=key_expires if key else None,
             queue=queue_name,
             concurrency_key=options.get("concurrencyKey"),
+            concurrency=tuple(options["concurrency"]) if "concurrency" in options else None,
             machine=options.get("machine"),
             max_attempts=options.get("maxAttempts"),
             max_duration_s=min(float(max_duration), _MAX_DURATION_S) if max_duration else None,

@@ -60,6 +60,7 @@ class AsyncTasks:
         tags: str | Sequence[str] | None = None,
         metadata: Mapping[str, Any] | None = None,
         queue: str | wire.QueueOptions | None = None,
+        concurrency: str | Sequence[str] | None = None,
         concurrency_key: str | int | None = None,
         machine: wire.MachinePreset | None = None,
         max_attempts: int | None = None,
@@ -109,6 +110,9 @@ class AsyncTasks:
             tags: Up to 10 tags of at most 128 characters.
             metadata: JSON metadata of the run.
             queue: The queue to run on, by name.
+            concurrency: Named concurrency limits (`concurrency_limits`) this run holds
+                instead of the ones its task declares: a name or a list of at most 2, each
+                1-122 letters, digits, ``_`` or ``-`` (``[]``: none of them).
             concurrency_key: A per-key concurrency slot of the queue (e.g. a user id).
             machine: Machine preset: ``micro``, ``small-1x``, ``small-2x``, ``medium-1x``,
                 ``medium-2x``, ``large-1x`` or ``large-2x``.
@@ -141,6 +145,7 @@ class AsyncTasks:
                 "tags": tags,
                 "metadata": metadata,
                 "queue": queue,
+                "concurrency": concurrency,
                 "concurrency_key": concurrency_key,
                 "machine": machine,
                 "max_attempts": max_attempts,

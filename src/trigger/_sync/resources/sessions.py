@@ -269,6 +269,7 @@ class Sessions:
         io: Channel,
         record: Any,
         *,
+        channel: str | None = None,
         part_id: str | None = None,
         request_options: RequestOptions | None = None,
     ) -> SessionAppendResult:
@@ -276,17 +277,24 @@ class Sessions:
 
         Args:
             session: The session id (``session_…``) or your external id.
-            io: ``"in"`` (towards the task) or ``"out"`` (from it; secret keys only).
+            io: ``"in"`` (towards the task) or ``"out"`` (from it; secret keys only). A named
+                channel takes ``"in"`` only.
             record: ``bytes`` (sent as they are), ``str`` (sent as UTF-8 text) or any other
                 JSON value (sent as JSON); at most 1 MiB.
+            channel: A named channel of the session (1-128 letters, digits, ``.``, ``_`` or
+                ``-``) instead of its default pair: ``…/channels/{channel}/in/append``.
             part_id: Sent as ``X-Part-Id``: appending the same part id twice stores one record.
+                A named-channel append without one gets a random part id, as the official
+                client's does; every retry of the call sends the same one.
             request_options: Per-call retry, timeout and header overrides.
 
         Raises:
             BadRequestError: The session is closed or expired.
         """
-        path = wire.channel_path(session, io, "/append")
+        path = wire.channel_path(session, io, "/append", channel=channel, named_io=("in",))
         content, content_type = wire.append_content(record)
+        if part_id is None and channel is not None:
+            part_id = wire.new_part_id()
         if part_id is not None:
             options: RequestOptions = {**(request_options or {})}
             options["extra_headers"] = wire.with_headers(
@@ -307,6 +315,7 @@ class Sessions:
         session: str,
         io: Channel,
         *,
+        channel: str | None = None,
         after_event_id: str | int | None = None,
         request_options: RequestOptions | None = None,
     ) -> SessionRecords:
@@ -315,13 +324,15 @@ class Sessions:
         Args:
             session: The session id (``session_…``) or your external id.
             io: ``"in"`` or ``"out"``.
+            channel: A named channel of the session instead of its default pair
+                (``…/channels/{channel}/{io}/records``).
             after_event_id: Only records after this one: its `seq_num`, which the server
                 compares.
             request_options: Per-call retry, timeout and header overrides.
         """
         return self._client._request(
             "GET",
-            wire.channel_path(session, io, "/records"),
+            wire.channel_path(session, io, "/records", channel=channel),
             parse=decoder(SessionRecords).decode,
             query=wire.records_query(after_event_id),
             options=request_options,
@@ -332,6 +343,7 @@ class Sessions:
         session: str,
         io: Channel,
         *,
+        channel: str | None = None,
         last_event_id: str | int | None = None,
         timeout_seconds: int | None = None,
         request_options: RequestOptions | None = None,
@@ -342,12 +354,20 @@ class Sessions:
         the generator is closed: to stop early, close it (or iterate it inside
         ``contextlib.closing``) so the connection is released at
         once. It is not retried: to resume, subscribe again with ``last_event_id`` set to the
-        last event's id.
+        ``seq_num`` of the last record received.
+
+        The server relays S2's events: ``batch`` events whose data is JSON
+        ``{"records": [{"seq_num", "timestamp", "body", "headers"?}]}`` (each ``body`` the JSON
+        text of ``{"data": <the record as appended>, "id": <its part id>}``), ``ping`` events,
+        and a last ``[DONE]`` when the server ends the stream.
 
         Args:
             session: The session id (``session_…``) or your external id.
-            io: ``"in"`` or ``"out"``.
-            last_event_id: Resume after this event id (sent as ``Last-Event-ID``).
+            io: ``"in"`` or ``"out"``. A named channel takes ``"out"`` only.
+            channel: A named channel of the session instead of its default pair
+                (``…/channels/{channel}/out``).
+            last_event_id: Resume after this record's sequence number (sent as
+                ``Last-Event-ID``): the ``seq_num`` of the last record received.
             timeout_seconds: How long the server keeps the stream open without new records,
                 1-600 (sent as ``Timeout-Seconds``).
             request_options: Timeout and header overrides; the timeout bounds connecting
@@ -362,7 +382,7 @@ class Sessions:
             APIConnectionError: The connection failed or dropped (raised while iterating).
         """
         wire.require_httpx_sse()
-        path = wire.channel_path(session, io)
+        path = wire.channel_path(session, io, channel=channel, named_io=("out",))
         headers = self._client._request_headers(
             request_options,
             content_type=None,

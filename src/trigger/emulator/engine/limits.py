@@ -7,9 +7,16 @@ change only the bounds given and are undone by `reset_bounds`; a per-key overrid
 run. In the emulator a task's inline limit (``task/<taskId>``, declared by a handler's
 ``concurrency_limit``) bounds that task's queue: its ``total`` in force replaces the
 declared limit unless the queue itself is overridden, and pausing it holds the task's runs.
+
+Named limits (``Emulator.concurrency_limit``) are held by runs rather than queues: a run
+holds the names given at trigger (``options.concurrency``) or, without them, the names its
+task declares (``concurrency=`` of a handler); it starts only while every limit it holds
+has a free ``total`` slot and is not paused (`held_limits`, `named_admits`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -23,7 +30,9 @@ __all__ = [
     "LimitError",
     "LimitState",
     "apply_to_queue",
+    "held_limits",
     "in_force",
+    "named_admits",
     "override_bounds",
     "override_key",
     "reset_bounds",
@@ -152,3 +161,35 @@ def apply_to_queue(limit: LimitState, queue: QueueState) -> QueueState:
         concurrency_limit=limit_total if limit_total is not None else queue.concurrency_limit,
         paused=queue.paused or limit.paused,
     )
+
+
+def held_limits(given: Sequence[str] | None, declared: Sequence[str]) -> tuple[str, ...]:
+    """The named limits a run holds: those given at trigger replace the task's declared ones
+    (an empty list holds none)."""
+    return tuple(declared if given is None else given)
+
+
+def named_admits(
+    held: Sequence[str],
+    totals: Mapping[str, int | None],
+    paused: Mapping[str, bool],
+    executing: Mapping[str, int],
+) -> bool:
+    """Whether a run holding ``held`` may start now.
+
+    Args:
+        held: The named limits the run holds (`held_limits`).
+        totals: Each declared limit's ``total`` in force (``None``: no total; a name not
+            declared does not gate).
+        paused: Whether each limit is paused.
+        executing: Runs executing now per limit name (including those started this step).
+    """
+    for name in held:
+        if name not in totals:
+            continue
+        if paused.get(name, False):
+            return False
+        total = totals[name]
+        if total is not None and executing.get(name, 0) >= total:
+            return False
+    return True

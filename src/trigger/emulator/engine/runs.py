@@ -83,6 +83,9 @@ class RunState(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_key_expires_at: int | None = None
     queue: str = ""
     concurrency_key: str | None = None
+    concurrency: tuple[str, ...] | None = None
+    """Named concurrency limits given at trigger (``options.concurrency``), replacing the
+    task's declared ones; ``None``: the task's."""
     machine: str | None = None
     max_attempts: int | None = None
     max_duration_s: float | None = None

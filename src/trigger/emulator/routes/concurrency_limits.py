@@ -35,7 +35,7 @@ from trigger.emulator.routes._http import (
 from trigger.emulator.routes._legacy import no_action
 from trigger.emulator.shapes_queues import limit_item, limit_key_item
 from trigger.emulator.state import EmulatorState
-from trigger.emulator.store_limits import LimitTable
+from trigger.emulator.store_limits import LimitTable, holder_counts, holds
 from trigger.emulator.store_queues import counts
 from trigger.emulator.validation import (
     MISSING,
@@ -134,8 +134,12 @@ def _env(credential: Credential) -> Environment:
 
 
 def declared_limits(state: EmulatorState) -> dict[str, tuple[int | None, int | None, str]]:
-    """The limits declared by registered handlers: ``name -> (total, perKey, task id)``."""
-    out: dict[str, tuple[int | None, int | None, str]] = {}
+    """The limits declared by registered handlers (``task/<id>``) and the named ones
+    (`Emulator.declare_concurrency_limit`): ``name -> (total, perKey, task id or name)``."""
+    out: dict[str, tuple[int | None, int | None, str]] = {
+        name: (total, per_key, name)
+        for name, (total, per_key) in state.registry.named_limits().items()
+    }
     for task_id in state.registry.ids():
         spec = state.registry.get(task_id)
         if spec is not None and spec.queue is None and spec.concurrency_limit is not None:
@@ -173,7 +177,10 @@ def _bases(state: EmulatorState, name: str) -> tuple[int | None, int | None, str
 
 def _item(state: EmulatorState, limit: LimitState) -> dict[str, Any]:
     total, per_key, _ = _bases(state, limit.name)
-    running, queued = counts(state.store, limit.env_id, limit.name)
+    if limit.name.startswith("task/"):
+        running, queued = counts(state.store, limit.env_id, limit.name)
+    else:  # a named limit counts the runs holding it, whatever their queue
+        running, queued = holder_counts(state.store, state.registry, limit.env_id, limit.name)
     return limit_item(limit, total_base=total, per_key_base=per_key, running=running, queued=queued)
 
 
@@ -187,10 +194,13 @@ def _key_item(state: EmulatorState, limit: LimitState, key: str) -> dict[str, An
     if override is not None and override.expires_at <= state.now_ms():
         override = None
     _, _, task_id = _bases(state, limit.name)
+    named = not limit.name.startswith("task/")
     running = sum(
         1
-        for run in state.store.runs_in_status("EXECUTING", task_id)
-        if run.env_id == limit.env_id and run.concurrency_key == key
+        for run in state.store.runs_in_status("EXECUTING", None if named else task_id)
+        if run.env_id == limit.env_id
+        and run.concurrency_key == key
+        and (not named or holds(state.registry, run, limit.name))
     )
     return limit_key_item(
         limit,

@@ -17,24 +17,32 @@ Channel records, as ``realtime.v1.sessions.$session.$io.append`` and ``…record
 - ``GET …/{in|out}/records?afterEventId=<seq>``: ``{records: [{data, id, seqNum, headers}]}``
   after that sequence number, at once (no streaming).
 
-The server-sent event stream of a channel (``GET …/{in|out}``) is realtime (issue #12).
+- ``GET …/{in|out}``: the channel as server-sent events in S2's format
+  (`trigger.emulator.engine.session_streams`), live: the records after ``Last-Event-ID``
+  at once, then each new one the moment it is committed; a ``ping`` event after 10 s of
+  silence; ``[DONE]`` once no record came for ``Timeout-Seconds`` (60 s by default).
+  ``HEAD`` answers ``X-Last-Chunk-Index: 0``; ``PUT`` (which hands out S2 credentials on the
+  server) answers 501, as a server without S2 does.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from trigger.emulator import jwt
 from trigger.emulator.auth import Credential
 from trigger.emulator.durations import iso, js_date_ms, period_ms
+from trigger.emulator.engine import session_streams
 from trigger.emulator.jsjson import js_stringify
 from trigger.emulator.project import Environment
+from trigger.emulator.routes import streams as run_streams
 from trigger.emulator.routes._http import (
     Reply,
     builder_auth,
@@ -49,10 +57,12 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
+from trigger.emulator.routes._sse import live_events
 from trigger.emulator.schemas import MACHINE_PRESETS
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import encode_cursor
-from trigger.emulator.store_sessions import ChannelKey, SessionRow, SessionStore
+from trigger.emulator.store_realtime import Waiter, feed_of
+from trigger.emulator.store_sessions import ChannelKey, SessionRow, SessionStore, channel_feed
 from trigger.emulator.triggering import TriggerError, trigger_run
 from trigger.emulator.validation import (
     MISSING,
@@ -586,6 +596,7 @@ async def channel_append(request: Request) -> Response:
             seq = SessionStore.append(conn, where, part_id, part, now)
     body: dict[str, Any] = {"ok": True}
     if seq is not None:
+        channel_feed(state.store).notify(where)
         body["seq"] = seq
     return json_response(body)
 
@@ -614,12 +625,119 @@ async def channel_records(request: Request) -> Response:
     return json_response({"records": records})
 
 
+_SSE_HEADERS = {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    "x-stream-version": "v2",
+    "access-control-expose-headers": "*",
+    "access-control-allow-origin": "*",
+}
+_TEXT = "text/plain;charset=UTF-8"
+
+
+def _text(status: int, text: str) -> NoReturn:
+    raise Reply(Response(text.encode(), status, media_type=_TEXT))
+
+
+async def _channel_events(
+    state: EmulatorState, where: ChannelKey, start: int, timeout_s: float
+) -> AsyncIterator[bytes]:
+    store = SessionStore(state.store)
+    channels, shutdown = channel_feed(state.store), feed_of(state.store)
+    waiter = Waiter(lambda _run: False)  # woken by new records, and by the emulator stopping
+    channels.add(where, waiter)
+    shutdown.add(waiter)
+    after = start - 1
+    progress: session_streams.Progress = (0, 0)
+
+    def read() -> bytes:
+        nonlocal after, progress
+        records = store.records(where, after)
+        if not records:
+            return b""
+        after = records[-1].seq
+        rows = [
+            (
+                record.seq,
+                record.created_at,
+                session_streams.record_body(record.data, record.part_id),
+            )
+            for record in records
+        ]
+        frames, progress = session_streams.batch_events(rows, progress)
+        return frames
+
+    try:
+        async for frames in live_events(
+            read,
+            waiter,
+            stopping=lambda: shutdown.closed,
+            timeout_s=timeout_s,
+            ping_interval_s=run_streams.ping_interval_s,
+            ping=lambda: session_streams.ping_event(state.now_ms()),
+            end=lambda: session_streams.DONE,
+        ):
+            yield frames
+    finally:
+        channels.remove(where, waiter)
+        shutdown.remove(waiter)
+
+
+@endpoint
+async def channel_stream(request: Request) -> Response:
+    """``GET /realtime/v1/sessions/{session}[/channels/{channel}]/{io}``: the channel as
+    server-sent events (and ``HEAD``, and ``PUT``, which needs S2)."""
+    if request.method not in ("GET", "HEAD"):
+        if request.method != "PUT":
+            method_not_allowed("PUT")
+        credential = builder_auth(request, allow_jwt=True)
+        key, _, io = _channel(request)
+        forbid_unless(credential, "write", [("sessions", key)])
+        if io == "out" and credential.kind != "secret_key":
+            _text(403, "Initializing the out channel requires secret key authentication")
+        session = SessionStore(emulator_state(request).store).find(_env_of(credential).id, key)
+        if session is None and key.startswith("session_"):
+            _text(404, "Session not found")
+        if session is not None and session.closed_at is not None:
+            _text(400, "Cannot initialize a channel on a closed session")
+        _text(501, "Session channels require the S2 realtime backend")
+    credential = builder_auth(request, allow_jwt=True)
+    key, channel, io = _channel(request)
+    state = emulator_state(request)
+    env = _env_of(credential)
+    session = SessionStore(state.store).find(env.id, key)
+    # As records: an external id with no session yet reads an empty channel.
+    if session is None and key.startswith("session_"):
+        fail(404, "Not found", {"x-should-retry": "false"})
+    forbid_unless(credential, "read", _channel_ids(_address(session, key), session))
+    if request.method == "HEAD":
+        return Response(b"", 200, {"x-last-chunk-index": "0"})
+    timeout, error = session_streams.read_timeout(request.headers.get("timeout-seconds"))
+    if error is not None:
+        _text(400, error)
+    where = ChannelKey(env_id=env.id, address=_address(session, key), channel=channel, io=io)
+    start = session_streams.start_seq(request.headers.get("last-event-id"))
+    if not isinstance(start, int):
+        # S2 refuses a fractional seq_num; the server's stream call throws.
+        fail(500, "Internal Server Error")
+    start = min(start, SessionStore(state.store).next_seq(where))  # ``clamp=true``
+    seconds = float(timeout or session_streams.DEFAULT_TIMEOUT_S)
+    body = _channel_events(state, where, start, seconds)
+    return StreamingResponse(body, 200, headers=_SSE_HEADERS)
+
+
 routes = [
     Route("/api/v1/sessions", collection, methods=_ALL),
     Route("/api/v1/sessions/{session}", one, methods=_ALL),
     Route("/api/v1/sessions/{session}/close", close, methods=_ALL),
     Route("/realtime/v1/sessions/{session}/{io}/append", channel_append, methods=_ALL),
     Route("/realtime/v1/sessions/{session}/{io}/records", channel_records, methods=_ALL),
+    Route("/realtime/v1/sessions/{session}/{io}", channel_stream, methods=[*_ALL, "HEAD"]),
+    Route(
+        "/realtime/v1/sessions/{session}/channels/{channel}/{io}",
+        channel_stream,
+        methods=[*_ALL, "HEAD"],
+    ),
     Route(
         "/realtime/v1/sessions/{session}/channels/{channel}/{io}/append",
         channel_append,

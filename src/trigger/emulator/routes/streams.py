@@ -19,8 +19,6 @@ with its statuses and bodies (several answers are plain text there, and here).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
@@ -45,6 +43,7 @@ from trigger.emulator.routes._http import (
     loads,
 )
 from trigger.emulator.routes._legacy import no_action, no_loader
+from trigger.emulator.routes._sse import live_events
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_realtime import Waiter, feed_of
 from trigger.emulator.store_streams import StreamStore, stream_feed
@@ -135,29 +134,26 @@ async def _events(
     waiter = Waiter(lambda _run: False)  # woken by new entries, and by the emulator stopping
     streams.add(run_id, key, waiter)
     shutdown.add(waiter)
-    loop = asyncio.get_running_loop()
-    last_data = last_sent = loop.time()
+    position = cursor
+
+    def read() -> bytes:
+        nonlocal position
+        entries = store.read(run_id, key, position)
+        if not entries:
+            return b""
+        position = entries[-1][0]
+        return b"".join(engine.event(entry, line) for entry, line in entries)
+
     try:
-        while True:
-            waiter.event.clear()
-            entries = store.read(run_id, key, cursor)
-            if entries:
-                cursor = entries[-1][0]
-                yield b"".join(engine.event(entry, line) for entry, line in entries)
-                last_data = last_sent = loop.time()
-                continue
-            if shutdown.closed or streams.closed:
-                return
-            now = loop.time()
-            if now - last_data >= timeout_s:
-                return  # inactivity: a clean end, which completes the client's read
-            if now - last_sent >= ping_interval_s:
-                yield engine.PING
-                last_sent = now
-                continue
-            wait = min(last_data + timeout_s, last_sent + ping_interval_s) - now
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(waiter.event.wait(), wait)
+        async for frames in live_events(
+            read,
+            waiter,
+            stopping=lambda: shutdown.closed or streams.closed,
+            timeout_s=timeout_s,
+            ping_interval_s=ping_interval_s,
+            ping=lambda: engine.PING,
+        ):
+            yield frames
     finally:
         streams.remove(run_id, key, waiter)
         shutdown.remove(waiter)
