@@ -1,6 +1,6 @@
-"""Query (SERVER.md §2.14): ``POST /api/v1/query`` over a subset, the schema, dashboards.
+"""Query (SERVER.md §2.14): ``POST /api/v1/query`` over a subset, and the schema.
 
-The schema and the built-in dashboards are the real server's lists (measured). A query is
+The schema is the real server's (measured); the dashboards are in `query_dashboards`. A query is
 answered by `trigger.emulator.engine.query` when it is within the served subset; otherwise
 400 with a message saying what the emulator answers. As on the server, a query whose
 ``WHERE`` does not name ``triggered_at`` reads the body's ``period`` (or ``from``/``to``),
@@ -10,9 +10,6 @@ by default the last 7 days; none reaches back more than 30 days, none answers mo
 
 from __future__ import annotations
 
-import functools
-import json
-from importlib import resources
 from typing import Any
 
 import msgspec
@@ -24,6 +21,7 @@ from trigger.emulator.durations import js_date_ms, period_ms
 from trigger.emulator.engine import query as engine
 from trigger.emulator.engine.query import QueryError, RowContext
 from trigger.emulator.engine.runs import RunState
+from trigger.emulator.query_tables import measured, query_tables
 from trigger.emulator.routes._http import (
     builder_auth,
     emulator_state,
@@ -53,23 +51,6 @@ QUERY_BODY = Obj(
         "format": Enum(("json", "csv")).optional(),
     }
 )
-
-
-@functools.lru_cache(maxsize=2)
-def _data(name: str) -> Any:
-    text = resources.files("trigger.emulator").joinpath(f"data/{name}").read_text("utf-8")
-    return json.loads(text)
-
-
-def _tables() -> dict[str, list[str]]:
-    schema = _data("query_schema.json")
-    tables = {
-        table["name"]: [column["name"] for column in table["columns"]] for table in schema["tables"]
-    }
-    # The server lists these too, though its published schema does not describe them.
-    for extra in ("queue_metrics", "env_metrics", "queue_metrics_by_key"):
-        tables.setdefault(extra, [])
-    return tables
 
 
 _DAY_MS = 86_400_000
@@ -108,7 +89,7 @@ async def run_query(request: Request) -> Response:
         parsed, refused = None, error
     # A token needs ``read:query:<table>`` for every table read (``all`` when it names none
     # the server knows); one that does not parse is denied to every scoped token.
-    tables = engine.tables_read(body["query"], _tables())
+    tables = engine.tables_read(body["query"], query_tables())
     if tables is None:
         forbid_unless(credential, "read", [("query", "__unparseable__")])
     else:
@@ -146,7 +127,7 @@ async def run_query(request: Request) -> Response:
             if high is None or run.created_at <= high:
                 rows.append((run, context))
     try:
-        columns, results = engine.execute(parsed, rows, _tables())
+        columns, results = engine.execute(parsed, rows, query_tables())
     except QueryError as error:
         fail(400, str(error))
     if body.get("format") == "csv":
@@ -161,21 +142,10 @@ async def schema(request: Request) -> Response:
         method_not_allowed("GET", empty=True)
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "read", [("query", "schema")])
-    return json_response(_data("query_schema.json"))
-
-
-@endpoint
-async def dashboards(request: Request) -> Response:
-    """``GET /api/v1/query/dashboards``: the built-in dashboards."""
-    if request.method != "GET":
-        method_not_allowed("GET", empty=True)
-    credential = builder_auth(request, allow_jwt=True)
-    forbid_unless(credential, "read", [("query", "dashboards")])
-    return json_response(_data("query_dashboards.json"))
+    return json_response(measured("query_schema.json"))
 
 
 routes = [
     Route("/api/v1/query", run_query, methods=_ALL),
     Route("/api/v1/query/schema", schema, methods=_ALL),
-    Route("/api/v1/query/dashboards", dashboards, methods=_ALL),
 ]

@@ -19,9 +19,6 @@ widget query within the emulator's TRQL subset that names an unknown table or co
 
 from __future__ import annotations
 
-import functools
-import json
-from importlib import resources
 from typing import Any
 
 from starlette.requests import Request
@@ -33,6 +30,7 @@ from trigger.emulator.durations import iso
 from trigger.emulator.engine import dashboards as engine
 from trigger.emulator.engine import query as trql
 from trigger.emulator.engine.dashboards import DashboardError, DashboardState, WidgetState
+from trigger.emulator.query_tables import measured, query_tables
 from trigger.emulator.routes._http import (
     Reply,
     builder_auth,
@@ -62,24 +60,6 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 _NOT_FOUND = "Dashboard not found"
 _ONE_METHODS = ("GET", "PATCH", "PUT", "DELETE")
 _WIDGET_METHODS = ("PATCH", "DELETE")
-_EXTRA_TABLES = ("queue_metrics", "env_metrics", "queue_metrics_by_key")
-"""Tables the server lists though its published schema does not describe them."""
-
-
-@functools.lru_cache(maxsize=2)
-def _data(name: str) -> Any:
-    text = resources.files("trigger.emulator").joinpath(f"data/{name}").read_text("utf-8")
-    return json.loads(text)
-
-
-def _tables() -> dict[str, list[str]]:
-    tables = {
-        table["name"]: [column["name"] for column in table["columns"]]
-        for table in _data("query_schema.json")["tables"]
-    }
-    for extra in _EXTRA_TABLES:
-        tables.setdefault(extra, [])
-    return tables
 
 
 def _check_query(query: str) -> None:
@@ -93,7 +73,7 @@ def _check_query(query: str) -> None:
         parsed = trql.parse(query)
     except trql.QueryError:
         return
-    tables = _tables()
+    tables = query_tables()
     if parsed.table not in tables:
         listing = ", ".join(tables)
         fail(400, f'Table "{parsed.table}" is not accessible. Available tables: {listing}')
@@ -196,7 +176,7 @@ async def collection(request: Request) -> Response:
     state = emulator_state(request)
     if request.method == "GET":
         _reading(request)
-        builtin = _data("query_dashboards.json")
+        builtin = measured("query_dashboards.json")
         custom = [_summary(d) for d in DashboardStore(state.store).newest_first()]
         return json_response({"dashboards": [*builtin["dashboards"], *custom]})
     if request.method != "POST":
