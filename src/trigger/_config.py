@@ -177,6 +177,10 @@ class ClientConfig:
     public_headers: Mapping[str, str] = field(init=False, repr=False)
     """What public endpoints (timezones, waitpoint callbacks) get: neither the key nor the
     SDK's version headers, as from the official client; the caller's default headers do."""
+    shape_headers: Mapping[str, str] = field(init=False, repr=False)
+    """What realtime run subscriptions (Electric shapes) get: the key, the two version headers
+    and the branch, as from the official client's shape stream (no ``content-type``,
+    ``x-trigger-source`` or streams version); the caller's default headers too."""
 
     def __post_init__(self) -> None:
         headers = {
@@ -194,8 +198,20 @@ class ClientConfig:
         headers.update(defaults)
         if self.api_key is not None:
             headers["authorization"] = f"Bearer {self.api_key}"
+        shape = (
+            "authorization",
+            "trigger-version",
+            "x-trigger-api-version",
+            "x-trigger-branch",
+            "user-agent",
+        )
         object.__setattr__(self, "base_headers", headers)
         object.__setattr__(self, "public_headers", {**public, **defaults})
+        object.__setattr__(
+            self,
+            "shape_headers",
+            {**{key: headers[key] for key in shape if key in headers}, **defaults},
+        )
 
     @property
     def key_kind(self) -> KeyKind | None:

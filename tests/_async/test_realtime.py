@@ -158,11 +158,38 @@ async def test_subscribe_sends_the_official_requests_and_ends_at_the_final_statu
     for request in httpx_mock.get_requests():
         assert request.method == "GET"
         assert request.url.path == "/realtime/v1/runs/run_abc"
-        assert request.headers["authorization"] == f"Bearer {SECRET_KEY}"
-        assert request.headers["x-trigger-electric-version"] == "1.0.0-beta.1"
-        assert request.headers["x-trigger-api-version"] == "2025-07-16"
-        assert request.headers["trigger-version"] == trigger.__version__
-        assert "x-trigger-request-idempotency-key" not in request.headers
+        # The official client's shape stream headers, and no more (httpx's own aside).
+        assert {
+            key: value
+            for key, value in request.headers.items()
+            if key not in ("host", "accept", "accept-encoding", "connection")
+        } == {
+            "authorization": f"Bearer {SECRET_KEY}",
+            "trigger-version": trigger.__version__,
+            "x-trigger-api-version": "2025-07-16",
+            "x-trigger-electric-version": "1.0.0-beta.1",
+            "user-agent": f"trigger-sdk-python/{trigger.__version__}",
+        }
+
+
+async def test_a_subscription_sends_the_branch_and_default_headers_but_not_the_api_headers(
+    httpx_mock: HTTPXMock,
+) -> None:
+    done = row(status="COMPLETED_SUCCESSFULLY", completedAt="2026-06-01T12:00:02.500")
+    shape_answer(httpx_mock, [change(done), UP_TO_DATE], offset="1_1")
+    async with trigger.AsyncClient(
+        SECRET_KEY,
+        base_url=BASE_URL,
+        preview_branch="feature-x",
+        default_headers={"X-Team": "billing"},
+    ) as client:
+        async for _ in client.runs.subscribe("run_abc"):
+            pass
+    (request,) = httpx_mock.get_requests()
+    assert request.headers["x-trigger-branch"] == "feature-x"
+    assert request.headers["x-team"] == "billing"
+    for header in ("content-type", "x-trigger-source", "x-trigger-realtime-streams-version"):
+        assert header not in request.headers
 
 
 async def test_tag_and_batch_subscriptions_send_their_filters(

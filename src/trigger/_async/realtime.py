@@ -145,6 +145,7 @@ class AsyncRunSubscription:
                 options=self._request_options(),
                 idempotency_header=False,
                 final_statuses=(409,),
+                shape=True,
             )
         except ConflictError as exc:
             # must-refetch: the shape was rotated; start over under the new handle.

@@ -346,11 +346,12 @@ class Client:
         content_type: str | None,
         authenticated: bool,
         idempotency_header: bool,
+        shape: bool = False,
     ) -> dict[str, str]:
         config = self._config
         if authenticated:
             config.require_key()
-            headers = dict(config.base_headers)
+            headers = dict(config.shape_headers if shape else config.base_headers)
         else:
             # Public endpoints (timezones, waitpoint callbacks) get neither the key nor the
             # SDK's version headers, as from the official client.
@@ -413,6 +414,7 @@ class Client:
         external: bool = False,
         step: bool = False,
         final_statuses: Container[int] = (),
+        shape: bool = False,
     ) -> T:
         """Send one logical call: build once, retry as the policy says, map errors, decode.
 
@@ -443,6 +445,8 @@ class Client:
                 ``with_raw_response`` call gets the response of its own request, not this.
             final_statuses: Statuses this call never retries, whatever the server's
                 ``x-should-retry`` says (a 404 that only means "no such run" to the caller).
+            shape: A realtime run subscription's request: only the headers the official
+                client's realtime requests carry (see `ClientConfig.shape_headers`).
         """
         raw = not (external or step) and wants_raw()
         parser = response_parser(parse, parse_response)
@@ -456,6 +460,7 @@ class Client:
                 content_type=content_type,
                 authenticated=authenticated,
                 idempotency_header=idempotency_header,
+                shape=shape,
             )
             url = self._config.base_url + path
             if "/callback/" in path:
