@@ -20,12 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 import trigger
 from trigger.emulator import Emulator
-from trigger.emulator.faults import FaultRule
+from trigger.emulator.faults import FaultRule, RateLimit
 
 TASK = "fault-target"
 FAST = trigger.RetryOptions(max_attempts=3, min_timeout=0.01, max_timeout=0.05)
@@ -362,3 +363,60 @@ def test_without_the_request_key_a_lost_answer_would_mean_two_runs(
             http.post(f"/api/v1/tasks/{TASK}/trigger", json=body)
         assert http.post(f"/api/v1/tasks/{TASK}/trigger", json=body).status_code == 200
     assert len(_runs_tagged(trigger_emulator, tag)) == 2
+
+
+# -- seeded probabilities and the real limiter, in the three modes -----------------------------
+
+MODES = ["sync", "asyncio", "trio"]
+
+
+def _list_n_times(emulator: Emulator, mode: str, n: int, retry: trigger.RetryOptions) -> float:
+    """``runs.list`` n times in turn through the mode's client; the seconds it all took."""
+    started = time.perf_counter()
+    if mode == "sync":
+        with emulator.client(retry=retry) as client:
+            for _ in range(n):
+                client.runs.list(limit=1).data  # noqa: B018 (the request is the point)
+    else:
+
+        async def calls() -> None:
+            async with emulator.async_client(retry=retry) as client:
+                for _ in range(n):
+                    await client.runs.list(limit=1)
+
+        anyio.run(calls, backend=mode)
+    return time.perf_counter() - started
+
+
+def _statuses(emulator: Emulator) -> list[int]:
+    return [entry["status"] for entry in emulator.requests(path="/api/v1/runs", method="GET")]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_seeded_probability_gives_the_same_faults_every_time(mode: str) -> None:
+    patient = trigger.RetryOptions(max_attempts=20, min_timeout=0.001, max_timeout=0.005)
+    sequences = []
+    for seed in (7, 7, 8):
+        with Emulator(fault_seed=seed, faults=["runs.list status=503 probability=0.5"]) as emu:
+            _list_n_times(emu, mode, 12, patient)  # every call succeeds in the end
+            statuses = _statuses(emu)
+            (rule,) = emu.faults.list()
+            assert statuses.count(503) == rule.fired
+            assert statuses.count(200) == 12
+            sequences.append(statuses)
+    assert sequences[0] == sequences[1]  # the same seed: the same requests broken
+    assert sequences[0] != sequences[2]
+    assert 503 in sequences[0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_real_rate_limiter_is_waited_out_by_the_sdk(mode: str) -> None:
+    limit = RateLimit(limit=2, refill=2, interval=0.5)
+    retry = trigger.RetryOptions(max_attempts=5, min_timeout=0.01, max_timeout=2)
+    with Emulator(rate_limit=limit) as emulator:
+        elapsed = _list_n_times(emulator, mode, 5, retry)
+        statuses = _statuses(emulator)
+        assert statuses.count(200) == 5  # each call got through in the end
+        assert 429 in statuses
+        # Five requests through a bucket of two, refilled every 0.5 s: two refills at least.
+        assert elapsed >= 0.9

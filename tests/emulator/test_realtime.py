@@ -421,7 +421,10 @@ def test_stopping_the_emulator_answers_held_polls() -> None:
     assert answer.json() == [{"headers": {"control": "up-to-date"}}]
 
 
-def test_a_subscription_survives_a_restart_without_losing_or_repeating(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["sync", "asyncio", "trio"])
+def test_a_subscription_survives_a_restart_without_losing_or_repeating(
+    tmp_path: Path, mode: str
+) -> None:
     db = str(tmp_path / "emulator.db")
     first = Emulator(db=db, unhandled="pending_version").start()
     port = int(first.url.rsplit(":", 1)[1])
@@ -433,9 +436,17 @@ def test_a_subscription_survives_a_restart_without_losing_or_repeating(tmp_path:
     fast = trigger.RetryOptions(max_attempts=100, min_timeout=0.05, max_timeout=0.2)
     subscriber = trigger.Client(key, base_url=first.url, retry=fast)
 
+    async def follow_async() -> None:
+        async with trigger.AsyncClient(key, base_url=first.url, retry=fast) as client:
+            async for run in client.runs.subscribe(handle.id):
+                seen.append(run)
+
     def follow() -> None:
         try:
-            seen.extend(subscriber.runs.subscribe(handle.id))
+            if mode == "sync":
+                seen.extend(subscriber.runs.subscribe(handle.id))
+            else:
+                anyio.run(follow_async, backend=mode)
         except BaseException as exc:
             errors.append(exc)
 
