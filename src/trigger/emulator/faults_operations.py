@@ -147,9 +147,18 @@ OPERATIONS: Mapping[str, tuple[Endpoint, ...]] = {
     "sessions.retrieve": (("GET", "/api/v1/sessions/{session}"),),
     "sessions.update": (("PATCH", "/api/v1/sessions/{session}"),),
     "sessions.close": (("POST", "/api/v1/sessions/{session}/close"),),
-    "sessions.append": (("POST", "/realtime/v1/sessions/{session}/{io}/append"),),
-    "sessions.subscribe": (("GET", "/realtime/v1/sessions/{session}/{io}"),),
-    "sessions.records": (("GET", "/realtime/v1/sessions/{session}/{io}/records"),),
+    "sessions.append": (
+        ("POST", "/realtime/v1/sessions/{session}/{io}/append"),
+        ("POST", "/realtime/v1/sessions/{session}/channels/{channel}/in/append"),
+    ),
+    "sessions.subscribe": (
+        ("GET", "/realtime/v1/sessions/{session}/{io}"),
+        ("GET", "/realtime/v1/sessions/{session}/channels/{channel}/out"),
+    ),
+    "sessions.records": (
+        ("GET", "/realtime/v1/sessions/{session}/{io}/records"),
+        ("GET", "/realtime/v1/sessions/{session}/channels/{channel}/{io}/records"),
+    ),
     "sessions.transcript": (("GET", "/api/v1/sessions/{session}/transcript"),),
     # query
     "query.execute": (("POST", "/api/v1/query"),),

@@ -20,7 +20,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -551,3 +551,27 @@ class Store:
         """The connection under the store's lock, for other modules' read-only queries."""
         with self.lock:
             yield self._conn
+
+
+_T = TypeVar("_T")
+
+
+class PerStore(Generic[_T]):
+    """One object per `Store`, made on first use and dropped with the store.
+
+    For the in-memory companions of a store (the feeds that wake waiting readers), which
+    live beside it rather than in it so the store knows nothing of HTTP waiters.
+    """
+
+    def __init__(self, make: Callable[[Store], _T]) -> None:
+        self._make = make
+        self._made: weakref.WeakKeyDictionary[Store, _T] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def of(self, store: Store) -> _T:
+        """The object of ``store`` (made now if it is the first call)."""
+        with self._lock:
+            made = self._made.get(store)
+            if made is None:
+                made = self._made[store] = self._make(store)
+            return made

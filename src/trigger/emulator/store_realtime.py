@@ -15,14 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
 from trigger.emulator.engine.runs import RunState
-from trigger.emulator.store import Store, register_tables
+from trigger.emulator.store import PerStore, Store, register_tables
 
 __all__ = ["ChangeFeed", "RealtimeRow", "RealtimeStore", "Waiter", "feed_of"]
 
@@ -189,15 +188,15 @@ class ChangeFeed:
             waiter.wake()
 
 
-_FEEDS: weakref.WeakKeyDictionary[Store, ChangeFeed] = weakref.WeakKeyDictionary()
-_FEEDS_LOCK = threading.Lock()
+def _listening_feed(store: Store) -> ChangeFeed:
+    feed = ChangeFeed()
+    store.run_listeners.append(feed.notify)
+    return feed
+
+
+_FEEDS: PerStore[ChangeFeed] = PerStore(_listening_feed)
 
 
 def feed_of(store: Store) -> ChangeFeed:
     """The change feed of ``store``, listening to its commits from the first call on."""
-    with _FEEDS_LOCK:
-        feed = _FEEDS.get(store)
-        if feed is None:
-            feed = _FEEDS[store] = ChangeFeed()
-            store.run_listeners.append(feed.notify)
-        return feed
+    return _FEEDS.of(store)

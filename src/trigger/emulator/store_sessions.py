@@ -14,14 +14,12 @@ committed (the run streams' `~trigger.emulator.store_streams.StreamFeed`, keyed 
 from __future__ import annotations
 
 import sqlite3
-import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
-from trigger.emulator.store import Store, decode_cursor, register_tables
+from trigger.emulator.store import PerStore, Store, decode_cursor, register_tables
 from trigger.emulator.store_streams import StreamFeed, Wakeable
 
 __all__ = [
@@ -280,14 +278,9 @@ class ChannelFeed:
         return self._feed.reading()
 
 
-_FEEDS: weakref.WeakKeyDictionary[Store, ChannelFeed] = weakref.WeakKeyDictionary()
-_FEEDS_LOCK = threading.Lock()
+_FEEDS: PerStore[ChannelFeed] = PerStore(lambda _: ChannelFeed())
 
 
 def channel_feed(store: Store) -> ChannelFeed:
     """The channel feed of ``store``."""
-    with _FEEDS_LOCK:
-        feed = _FEEDS.get(store)
-        if feed is None:
-            feed = _FEEDS[store] = ChannelFeed()
-        return feed
+    return _FEEDS.of(store)

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import weakref
 from collections.abc import Sequence
 from typing import Protocol
 
 from trigger.emulator.engine import streams as engine
 from trigger.emulator.engine.runs import RunState
 from trigger.emulator.engine.streams import EntryId
-from trigger.emulator.store import Store, register_tables
+from trigger.emulator.store import PerStore, Store, register_tables
 
 __all__ = ["Entry", "StreamFeed", "StreamStore", "Wakeable", "stream_feed"]
 
@@ -223,14 +222,9 @@ class StreamFeed:
             reader.wake()
 
 
-_FEEDS: weakref.WeakKeyDictionary[Store, StreamFeed] = weakref.WeakKeyDictionary()
-_FEEDS_LOCK = threading.Lock()
+_FEEDS: PerStore[StreamFeed] = PerStore(lambda _: StreamFeed())
 
 
 def stream_feed(store: Store) -> StreamFeed:
     """The stream feed of ``store``."""
-    with _FEEDS_LOCK:
-        feed = _FEEDS.get(store)
-        if feed is None:
-            feed = _FEEDS[store] = StreamFeed()
-        return feed
+    return _FEEDS.of(store)

@@ -524,6 +524,21 @@ def _channel_ids(key: str, session: SessionRow | None) -> list[tuple[str, str | 
     return [("sessions", item) for item in ids]
 
 
+def _channel_to_read(request: Request, state: EmulatorState, credential: Credential) -> ChannelKey:
+    """The channel a read names, once the credential may read it.
+
+    An external id with no session yet reads an empty channel; a ``session_…`` id must exist.
+    """
+    key, channel, io = _channel(request)
+    env = _env_of(credential)
+    session = SessionStore(state.store).find(env.id, key)
+    if session is None and key.startswith("session_"):
+        fail(404, "Not found", {"x-should-retry": "false"})
+    address = _address(session, key)
+    forbid_unless(credential, "read", _channel_ids(address, session))
+    return ChannelKey(env_id=env.id, address=address, channel=channel, io=io)
+
+
 def _address(session: SessionRow | None, key: str) -> str:
     """The server's canonical addressing key: the external id, else the ``session_…`` id."""
     if session is None:
@@ -607,16 +622,10 @@ async def channel_records(request: Request) -> Response:
     if request.method != "GET":
         method_not_allowed("GET", empty=True)
     credential = builder_auth(request, allow_jwt=True)
-    key, channel, io = _channel(request)
+    _channel(request)  # a bad path answers before a bad query
     q = parse_query(request, _RECORDS_QUERY)
     state = emulator_state(request)
-    env = _env_of(credential)
-    session = SessionStore(state.store).find(env.id, key)
-    # An external id with no session yet reads an empty channel; a ``session_…`` id must exist.
-    if session is None and key.startswith("session_"):
-        fail(404, "Not found", {"x-should-retry": "false"})
-    forbid_unless(credential, "read", _channel_ids(_address(session, key), session))
-    where = ChannelKey(env_id=env.id, address=_address(session, key), channel=channel, io=io)
+    where = _channel_to_read(request, state, credential)
     after = int(q["afterEventId"]) if q.get("afterEventId") is not None else None
     records = [
         {"data": record.data, "id": record.part_id, "seqNum": record.seq, "headers": []}
@@ -702,20 +711,13 @@ async def channel_stream(request: Request) -> Response:
             _text(400, "Cannot initialize a channel on a closed session")
         _text(501, "Session channels require the S2 realtime backend")
     credential = builder_auth(request, allow_jwt=True)
-    key, channel, io = _channel(request)
     state = emulator_state(request)
-    env = _env_of(credential)
-    session = SessionStore(state.store).find(env.id, key)
-    # As records: an external id with no session yet reads an empty channel.
-    if session is None and key.startswith("session_"):
-        fail(404, "Not found", {"x-should-retry": "false"})
-    forbid_unless(credential, "read", _channel_ids(_address(session, key), session))
+    where = _channel_to_read(request, state, credential)
     if request.method == "HEAD":
         return Response(b"", 200, {"x-last-chunk-index": "0"})
     timeout, error = session_streams.read_timeout(request.headers.get("timeout-seconds"))
     if error is not None:
         _text(400, error)
-    where = ChannelKey(env_id=env.id, address=_address(session, key), channel=channel, io=io)
     start = session_streams.start_seq(request.headers.get("last-event-id"))
     if not isinstance(start, int):
         # S2 refuses a fractional seq_num; the server's stream call throws.
