@@ -281,6 +281,25 @@ def test_control_endpoint_moves_and_switches_the_clock(
     assert httpx.post(url, json={"mode": "virtual"}).json()["mode"] == "virtual"
 
 
+def test_a_reset_rewinds_the_virtual_clock_to_its_start_and_mode(
+    virtual: tuple[Emulator, trigger.Client],
+) -> None:
+    emulator, client = virtual
+    assert isinstance(emulator.clock, ManualClock)
+    emulator.clock.auto = True
+    client.tasks.trigger("send-reminder", {}, delay="3d")
+    emulator.advance(timedelta(days=7))
+    assert httpx.post(f"{emulator.url}/_emulator/reset").json() == {"ok": True}
+    assert emulator.now == START
+    assert emulator.clock.mode == "virtual"
+    assert client.runs.list().data == []
+    # Time moves on from the start as before, and a new run is timed from there.
+    handle = client.tasks.trigger("send-reminder", {}, delay="1h")
+    assert client.runs.retrieve(handle.id).delayed_until == START + timedelta(hours=1)
+    emulator.advance(timedelta(hours=2))
+    assert client.runs.retrieve(handle.id).status == "COMPLETED"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

@@ -52,6 +52,10 @@ class Clock:
         for listener in listeners:
             listener()
 
+    def rewind(self) -> None:
+        """Go back to the time and mode the clock started with, once the emulator has
+        forgotten every run (`Emulator.reset`). The real clock has nothing to do."""
+
     @property
     def is_virtual(self) -> bool:
         """Whether time moves only when told to (the runtime then never sleeps on it)."""
@@ -102,6 +106,7 @@ class ManualClock(Clock):
         self._now = start_ms if start_ms is not None else time.time_ns() // 1_000_000
         self._now_lock = threading.Lock()
         self._auto = auto
+        self._origin = (self._now, auto)
 
     def now_ms(self) -> int:
         """The clock's current time in Unix milliseconds."""
@@ -124,6 +129,13 @@ class ManualClock(Clock):
             if now_ms < self._now:
                 raise ValueError("a ManualClock never goes backwards")
             self._now = now_ms
+        self._notify()
+
+    def rewind(self) -> None:
+        """Go back to the start time and mode (the one move backwards a `ManualClock`
+        makes: `Emulator.reset` does it once no run is left to see time reverse)."""
+        with self._now_lock:
+            self._now, self._auto = self._origin
         self._notify()
 
     @property

@@ -666,8 +666,9 @@ class Emulator:
         self._runtime.wake()
 
     def reset(self) -> None:
-        """Forget every run, queue and recorded request; keys and handlers stay, and the
-        faults go back to the ones the emulator started with (`Faults.reset`)."""
+        """Forget every run, queue and recorded request; keys and handlers stay, the
+        faults go back to the ones the emulator started with (`Faults.reset`), and a virtual
+        clock to its start time and mode."""
         self._state.reset()
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:

@@ -107,11 +107,13 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Forget every run, queue and recorded request (project, keys and handlers stay);
-        the faults go back to the emulator's own (`Faults.reset`)."""
+        the faults go back to the emulator's own (`Faults.reset`), and a virtual clock to
+        its start time and mode (`Clock.rewind`)."""
         self.runtime.stop_all_handlers()
         self.store.reset()
         self.requests.clear()
         self.faults.reset()
+        self.clock.rewind()
         self.runtime.wake()
 
     def health(self) -> dict[str, Any]:
