@@ -55,6 +55,14 @@ class Credential:
     """A JWT's scopes; ``None`` means unrestricted (secret keys)."""
     claims_realtime: object | None = None
 
+    @property
+    def environment(self) -> Environment:
+        """The environment addressed, for routes that take an API key or a JWT only (their
+        auth has refused a personal access token before this is read)."""
+        env = self.env
+        assert env is not None, "a personal access token addresses no environment"
+        return env
+
     def can(self, action: str, resources: Sequence[Resource], mode: str = "any") -> bool:
         """Whether this credential may do ``action`` on ``resources`` (keys may do anything)."""
         if self.scopes is None:

@@ -88,12 +88,6 @@ _INDEX = re.compile(rb'"index"\s*:\s*(\d+)')
 _TASK = re.compile(rb'"task"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-def _env(credential: Credential) -> Environment:
-    env = credential.env
-    assert env is not None
-    return env
-
-
 def _forbidden() -> NoReturn:
     raise Reply(json_response(UNAUTHORIZED_BODY, 403))
 
@@ -124,7 +118,7 @@ def _check_parent(state: EmulatorState, credential: Credential, parent_run_id: A
     """403 ``Unauthorized`` when a JWT may not write the parent run it names."""
     if not parent_run_id or credential.can("write", [("runs", None)]):
         return
-    run = state.store.get_run(_env(credential).id, str(parent_run_id))
+    run = state.store.get_run(credential.environment.id, str(parent_run_id))
     resources: list[Resource] = []
     if run is not None:
         resources = [("runs", run.friendly_id), ("tasks", run.task)]
@@ -191,7 +185,7 @@ async def create_batch(request: Request) -> Response:
             400,
             f"Batch runCount of {body['runCount']} exceeds maximum allowed of {MAX_STREAM_ITEMS}.",
         )
-    env = _env(credential)
+    env = credential.environment
     batch = _new_batch(
         state,
         env,
@@ -340,7 +334,7 @@ async def stream_items(request: Request) -> Response:
         fail(415, "Content-Type must be application/x-ndjson or application/ndjson")
     credential = builder_auth(request, allow_jwt=True)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     batch_id = request.path_params["batch_id"]
     items = _authorized(_parsed_lines(await request.body()), credential, batch_id)
     batches = BatchStore(state.store)
@@ -520,7 +514,7 @@ async def trigger_v2(request: Request) -> Response:
     state = emulator_state(request)
     _check_parent(state, credential, body.get("parentRunId"))
     _item_cap(len(items), MAX_ONE_SHOT_ITEMS)
-    env = _env(credential)
+    env = credential.environment
     batch = _new_batch(state, env, "v2", len(items), trigger_source=_trigger_source(headers))
     batch, _ = _run_one_shot(state, env, batch, items)
     answer = {"id": batch.friendly_id, "isCached": False, "runCount": batch.run_count}
@@ -543,7 +537,7 @@ async def trigger_v1(request: Request) -> Response:
     else:
         _item_cap(len(items), MAX_ONE_SHOT_ITEMS)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     key = headers.get("idempotency-key") or None
     existing = _v1_existing(state, env, key)
     if existing is not None:
@@ -597,7 +591,7 @@ async def trigger_task_v1(request: Request) -> Response:
     state = emulator_state(request)
     for item in body["items"]:
         _check_parent(state, credential, (item.get("options") or {}).get("parentRunId"))
-    env = _env(credential)
+    env = credential.environment
     key = headers.get("idempotency-key") or None
     existing = _v1_existing(state, env, key)
     if existing is None:
@@ -621,7 +615,7 @@ def _readable_batch(request: Request) -> BatchState:
         no_action()
     credential = builder_auth(request, allow_jwt=True)
     state = emulator_state(request)
-    batch = BatchStore(state.store).get(_env(credential).id, request.path_params["batch_id"])
+    batch = BatchStore(state.store).get(credential.environment.id, request.path_params["batch_id"])
     if batch is None:
         fail(404, "Not found", {"x-should-retry": "true"})
     if not credential.can("read", [("batch", batch.friendly_id), ("runs", None)]):
@@ -648,7 +642,7 @@ async def results(request: Request) -> Response:
         no_action()
     credential = legacy_auth(request, "Invalid or Missing API Key")
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     batch = BatchStore(state.store).get(env.id, request.path_params["batch_id"])
     if batch is None:
         fail(404, "Batch not found")

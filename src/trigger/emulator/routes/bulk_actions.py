@@ -15,12 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trigger.emulator import bulk
-from trigger.emulator.auth import Credential
 from trigger.emulator.durations import iso, period_ms
 from trigger.emulator.engine import bulk_actions as engine
 from trigger.emulator.engine.bulk_actions import BulkActionState, BulkSelection
 from trigger.emulator.engine.statuses import statuses_for_filter
-from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
     builder_auth,
     check_content_length,
@@ -45,12 +43,6 @@ MAX_CONCURRENT_REPLAYS = 3
 _CREATE_MAX_BYTES = 1024 * 1024
 _REPLAY_INFLIGHT_WINDOW_MS = 30 * 60 * 1000
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-def _env(credential: Credential) -> Environment:
-    env = credential.env
-    assert env is not None
-    return env
 
 
 def _listed(value: Any) -> tuple[Any, ...] | None:
@@ -164,7 +156,7 @@ async def bulk_actions(request: Request) -> Response:
             "Use a filter to select more runs.",
         )
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     actions = BulkActionStore(state.store)
     now = state.now_ms()
     kind: Literal["CANCEL", "REPLAY"] = "CANCEL" if body["action"] == "cancel" else "REPLAY"
@@ -213,7 +205,9 @@ def _list(request: Request) -> Response:
     cursor = _decode_cursor(given) if isinstance(given, str) and given else None
     backward = bool(before)
     state = emulator_state(request)
-    rows, more = BulkActionStore(state.store).page(_env(credential).id, size, cursor, backward)
+    rows, more = BulkActionStore(state.store).page(
+        credential.environment.id, size, cursor, backward
+    )
     if backward:
         rows.reverse()
     pagination: dict[str, str] = {}
@@ -232,7 +226,7 @@ async def retrieve(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     state = emulator_state(request)
     action = BulkActionStore(state.store).get(
-        _env(credential).id, request.path_params["bulk_action_id"]
+        credential.environment.id, request.path_params["bulk_action_id"]
     )
     if action is None:
         fail(404, "Not found", {"x-should-retry": "false"})
@@ -249,7 +243,7 @@ async def abort(request: Request) -> Response:
     actions = BulkActionStore(state.store)
     friendly = request.path_params["bulk_action_id"]
     with state.store.transaction() as conn:
-        action = actions.get(_env(credential).id, friendly)
+        action = actions.get(credential.environment.id, friendly)
         if action is None:
             fail(404, "Resource not found")
         if action.status == "COMPLETED":

@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trigger.emulator.auth import Credential
 from trigger.emulator.durations import natural_duration_ms
 from trigger.emulator.engine import limits as engine
 from trigger.emulator.engine.limits import KeyOverride, LimitState
@@ -128,11 +127,6 @@ LIST_QUERY = Obj(
 )
 
 
-def _env(credential: Credential) -> Environment:
-    assert credential.env is not None
-    return credential.env
-
-
 def declared_limits(state: EmulatorState) -> dict[str, tuple[int | None, int | None, str]]:
     """The limits declared by registered handlers (``task/<id>``) and the named ones
     (`Emulator.declare_concurrency_limit`): ``name -> (total, perKey, task id or name)``."""
@@ -234,7 +228,7 @@ async def list_limits(request: Request) -> Response:
     page = q.get("page") or 1
     # Named limits sort before the derived task/… names; the emulator only has the latter.
     limits = sorted(
-        _limits(state, _env(credential)).values(),
+        _limits(state, credential.environment).values(),
         key=lambda limit: (limit.name.startswith("task/"), limit.name),
     )
     chunk = limits[(page - 1) * per_page : page * per_page]
@@ -258,7 +252,7 @@ async def retrieve_limit(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     q = parse_query(request, RETRIEVE_QUERY)
     state = emulator_state(request)
-    limit = _find(state, _env(credential), request.path_params["name"])
+    limit = _find(state, credential.environment, request.path_params["name"])
     if "concurrencyKey" in q:
         return json_response(_key_item(state, limit, q["concurrencyKey"]))
     return json_response(_item(state, limit))
@@ -272,7 +266,7 @@ async def override_limit(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     body = await parse_body(request, OVERRIDE_BODY)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     limit = _find(state, env, request.path_params["name"])
     table = LimitTable(state.store)
     now = state.now_ms()
@@ -308,7 +302,7 @@ async def reset_limit(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     body = await parse_body(request, RESET_BODY)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     limit = _find(state, env, request.path_params["name"])
     table = LimitTable(state.store)
     if "concurrencyKey" in body:
@@ -330,7 +324,7 @@ async def pause_limit(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     body = await parse_body(request, PAUSE_BODY)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     limit = _find(state, env, request.path_params["name"])
     changed = engine.set_paused(limit, body["action"] == "pause")
     with state.store.transaction() as conn:

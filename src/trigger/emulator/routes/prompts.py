@@ -27,7 +27,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trigger.emulator.auth import Credential
 from trigger.emulator.engine import prompts as engine
 from trigger.emulator.engine.prompts import PromptError, PromptRow, VersionRow
 from trigger.emulator.project import Environment
@@ -108,11 +107,6 @@ UPDATE_OVERRIDE_BODY = Obj(
 )
 
 
-def _env(credential: Credential) -> Environment:
-    assert credential.env is not None
-    return credential.env
-
-
 def _loaded(state: EmulatorState, env: Environment, slug: str) -> PromptRow | None:
     return PromptStore(state.store).get(env.id, slug)
 
@@ -150,7 +144,8 @@ async def list_prompts(request: Request) -> Response:
     state = emulator_state(request)
     table = PromptStore(state.store)
     items = [
-        list_item(prompt, table.versions(prompt.id)) for prompt in table.in_env(_env(credential).id)
+        list_item(prompt, table.versions(prompt.id))
+        for prompt in table.in_env(credential.environment.id)
     ]
     return json_response({"data": items})
 
@@ -158,7 +153,7 @@ async def list_prompts(request: Request) -> Response:
 async def _one(request: Request, slug: str) -> Response:
     state = emulator_state(request)
     credential = builder_auth(request, allow_jwt=True)
-    env = _env(credential)
+    env = credential.environment
     if request.method == "GET":
         query = parse_query(request, RETRIEVE_QUERY)
         prompt = _loader_find(state, env, slug)
@@ -204,7 +199,7 @@ async def _versions(request: Request, slug: str) -> Response:
         no_action()
     state = emulator_state(request)
     credential = builder_auth(request, allow_jwt=True)
-    prompt = _loader_find(state, _env(credential), slug)
+    prompt = _loader_find(state, credential.environment, slug)
     forbid_unless(credential, "read", [("prompts", slug)])
     versions = PromptStore(state.store).versions(prompt.id)[:_VERSIONS_SHOWN]
     return json_response({"data": [version_item(version) for version in versions]})
@@ -220,7 +215,7 @@ async def _by_version(request: Request, slug: str, *, reactivate: bool) -> Respo
     credential = builder_auth(request, allow_jwt=True)
     body = await parse_body(request, VERSION_BODY)
     forbid_unless(credential, "update", [("prompts", slug)])
-    prompt = _action_find(state, _env(credential), slug)
+    prompt = _action_find(state, credential.environment, slug)
     versions = PromptStore(state.store).versions(prompt.id)
     try:
         if reactivate:
@@ -241,7 +236,7 @@ async def _override(request: Request, slug: str) -> Response:
     state = emulator_state(request)
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "update", [("prompts", slug)])
-    env = _env(credential)
+    env = credential.environment
     table = PromptStore(state.store)
     if request.method == "DELETE":
         prompt = _action_find(state, env, slug)

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trigger.emulator.auth import Credential
 from trigger.emulator.engine import queues as engine
 from trigger.emulator.project import Environment
 from trigger.emulator.routes._http import (
@@ -94,11 +93,6 @@ class _OverrideBody(Schema):
 
 
 OVERRIDE_BODY = _OverrideBody()
-
-
-def _env(credential: Credential) -> Environment:
-    assert credential.env is not None
-    return credential.env
 
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
@@ -204,7 +198,7 @@ async def list_queues(request: Request) -> Response:
     q = parse_query(request, LIST_QUERY)
     forbid_unless(credential, "read", [("queues", None)])
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     ensure_registered_queues(state, env)
     per_page = min(q.get("perPage") or _PER_PAGE_DEFAULT, _PER_PAGE_MAX)
     page = q.get("page") or 1
@@ -232,7 +226,7 @@ async def retrieve_queue(request: Request) -> Response:
     q = parse_query(request, RETRIEVE_QUERY)
     forbid_unless(credential, "read", [("queues", None)])
     state = emulator_state(request)
-    queue = find_queue(state, _env(credential), segment, q.get("type", "id"))
+    queue = find_queue(state, credential.environment, segment, q.get("type", "id"))
     if queue is None:
         fail(404, "queue-not-found")
     return json_response(_item(state, queue, with_percent=True))
@@ -249,7 +243,7 @@ async def _queue_action(
     body = await parse_body(request, schema)
     forbid_unless(credential, "write", [("queues", None)])
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     queue = find_queue(state, env, segment, body.get("type", "id"))
     if queue is None:
         fail(404, missing)

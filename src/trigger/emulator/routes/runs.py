@@ -157,12 +157,6 @@ LIST_QUERY = Obj(
 )
 
 
-def _env(credential: Credential) -> Any:
-    env = credential.env
-    assert env is not None
-    return env
-
-
 def _list_query(env_id: str, q: dict[str, Any], now: int) -> ListQuery:
     statuses: list[str] | None = None
     if q.get("filter[status]"):
@@ -216,7 +210,7 @@ async def list_runs(request: Request) -> Response:
     if not allowed:
         forbid_unless(credential, "read", [])
     state = emulator_state(request)
-    return json_response(list_page(state, _env(credential), q, api_version(request)))
+    return json_response(list_page(state, credential.environment, q, api_version(request)))
 
 
 def list_page(
@@ -277,7 +271,7 @@ async def retrieve(request: Request) -> Response:
         no_action()
     credential = builder_auth(request, allow_jwt=True)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     run = state.store.get_run(env.id, request.path_params["run_id"])
     if run is None:
         fail(404, "Not found", {"x-should-retry": "true"})
@@ -287,7 +281,7 @@ async def retrieve(request: Request) -> Response:
 
 def _action_run(request: Request, credential: Credential, param: str) -> RunState:
     state = emulator_state(request)
-    run = state.store.get_run(_env(credential).id, request.path_params[param])
+    run = state.store.get_run(credential.environment.id, request.path_params[param])
     resources: list[Resource] = (
         [("runs", run.friendly_id), ("tasks", run.task)]
         if run is not None
@@ -331,7 +325,7 @@ async def replay(request: Request) -> Response:
     try:
         outcome = trigger_run(
             state,
-            _env(credential),
+            credential.environment,
             run.task,
             replay_body(run),
             trigger_source=request.headers.get("x-trigger-source"),
@@ -360,7 +354,7 @@ async def reschedule(request: Request) -> Response:
     delay_until = delay if isinstance(delay, int) else parse_delay(delay, now)
     if delay_until is None:
         fail(400, f"Invalid delay: {delay}")
-    env = _env(credential)
+    env = credential.environment
     with state.store.transaction() as conn:
         run = state.store.get_run(env.id, request.path_params["run_id"])
         if run is None:
@@ -379,7 +373,7 @@ async def metadata(request: Request) -> Response:
     state = emulator_state(request)
     if request.method == "GET":
         credential = legacy_auth(request, "Invalid or Missing API Key")
-        run = state.store.get_run(_env(credential).id, request.path_params["run_id"])
+        run = state.store.get_run(credential.environment.id, request.path_params["run_id"])
         if run is None:
             fail(404, "Run not found")
         return json_response({"metadata": run.metadata, "metadataType": run.metadata_type})
@@ -388,7 +382,7 @@ async def metadata(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     check_content_length(request, _METADATA_MAX_BODY)
     body = await parse_body(request, UPDATE_METADATA_BODY)
-    env = _env(credential)
+    env = credential.environment
     now = state.now_ms()
     with state.store.transaction() as conn:
         run = state.store.get_run(env.id, request.path_params["run_id"])
@@ -446,7 +440,7 @@ async def add_tags(request: Request) -> Response:
     if not wanted:
         return json_response({"message": "No new tags to add"})
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     now = state.now_ms()
     with state.store.transaction() as conn:
         run = state.store.get_run(env.id, request.path_params["run_id"])
@@ -478,7 +472,7 @@ async def result(request: Request) -> Response:
         no_action()
     credential = legacy_auth(request, "Invalid or Missing API Key")
     state = emulator_state(request)
-    run = state.store.get_run(_env(credential).id, request.path_params["run_id"])
+    run = state.store.get_run(credential.environment.id, request.path_params["run_id"])
     if run is None or run.status != "CANCELED":
         fail(404, "Run either doesn't exist or is not finished")
     return json_response(

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trigger.emulator.auth import Credential, Resource
+from trigger.emulator.auth import Resource
 from trigger.emulator.engine import transcripts as engine
 from trigger.emulator.packets import object_key, presign
 from trigger.emulator.project import Environment
@@ -53,11 +53,6 @@ def snapshot_path(session: SessionRow) -> str:
     return f"sessions/{session.friendly_id}/snapshot.json"
 
 
-def _env(credential: Credential) -> Environment:
-    assert credential.env is not None
-    return credential.env
-
-
 def _resources(param: str, session: SessionRow | None) -> list[Resource]:
     """The session by the URL's form, its id and its external id (any may be scoped)."""
     ids = [param]
@@ -73,7 +68,7 @@ async def snapshot_url(request: Request) -> Response:
         method_not_allowed("PUT")
     state = emulator_state(request)
     credential = builder_auth(request, allow_jwt=True)
-    env = _env(credential)
+    env = credential.environment
     param = request.path_params["session"]
     session = SessionStore(state.store).find(env.id, param)
     if request.method == "GET":
@@ -105,7 +100,7 @@ async def transcript(request: Request) -> Response:
     state = emulator_state(request)
     credential = builder_auth(request, allow_jwt=False)
     query = parse_query(request, TRANSCRIPT_QUERY)
-    env = _env(credential)
+    env = credential.environment
     session = SessionStore(state.store).find(env.id, request.path_params["session"])
     if session is None:
         fail(404, "Not found", {"x-should-retry": "false"})

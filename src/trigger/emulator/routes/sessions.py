@@ -223,11 +223,6 @@ def _item(session: SessionRow, *, full: bool) -> dict[str, Any]:
     return out
 
 
-def _env_of(credential: Credential) -> Environment:
-    assert credential.env is not None
-    return credential.env
-
-
 def _start_run(
     state: EmulatorState, env: Environment, session: SessionRow, previous: str | None
 ) -> str:
@@ -286,7 +281,7 @@ async def _create(request: Request) -> Response:
     body = await parse_body(request, CREATE_BODY)
     forbid_unless(credential, "write", [("tasks", body["taskIdentifier"]), ("sessions", None)])
     state = emulator_state(request)
-    env = _env_of(credential)
+    env = credential.environment
     now = state.now_ms()
     store = SessionStore(state.store)
     external = body.get("externalId")
@@ -355,7 +350,7 @@ async def _list(request: Request) -> Response:
     if not allowed:
         forbid_unless(credential, "read", [])
     state = emulator_state(request)
-    env = _env_of(credential)
+    env = credential.environment
     now = state.now_ms()
     created_from, created_to = _time_window(q, now)
     backward = bool(q.get("page[before]"))
@@ -427,7 +422,7 @@ async def one(request: Request) -> Response:
     state = emulator_state(request)
     if request.method == "GET":
         credential = builder_auth(request, allow_jwt=True)
-        session = SessionStore(state.store).find(_env_of(credential).id, key)
+        session = SessionStore(state.store).find(credential.environment.id, key)
         if session is None:
             fail(404, "Not found", {"x-should-retry": "false"})
         forbid_unless(credential, "read", _addresses(session))
@@ -438,7 +433,7 @@ async def one(request: Request) -> Response:
     check_content_length(request, _BODY_LIMIT)
     body = await parse_body(request, UPDATE_BODY)
     forbid_unless(credential, "admin", [("sessions", key)])
-    env = _env_of(credential)
+    env = credential.environment
     session = SessionStore(state.store).find(env.id, key)
     if session is None:
         fail(404, "Session not found")
@@ -472,7 +467,7 @@ async def close(request: Request) -> Response:
     key = request.path_params["session"]
     forbid_unless(credential, "admin", [("sessions", key)])
     state = emulator_state(request)
-    session = SessionStore(state.store).find(_env_of(credential).id, key)
+    session = SessionStore(state.store).find(credential.environment.id, key)
     if session is None:
         fail(404, "Session not found")
     if session.closed_at is None:
@@ -530,7 +525,7 @@ def _channel_to_read(request: Request, state: EmulatorState, credential: Credent
     An external id with no session yet reads an empty channel; a ``session_…`` id must exist.
     """
     key, channel, io = _channel(request)
-    env = _env_of(credential)
+    env = credential.environment
     session = SessionStore(state.store).find(env.id, key)
     if session is None and key.startswith("session_"):
         fail(404, "Not found", {"x-should-retry": "false"})
@@ -577,7 +572,7 @@ async def channel_append(request: Request) -> Response:
     check_content_length(request, _APPEND_LIMIT)
     key, channel, io = _channel(request)
     state = emulator_state(request)
-    env = _env_of(credential)
+    env = credential.environment
     session = SessionStore(state.store).find(env.id, key)
     forbid_unless(credential, "write", _channel_ids(key, session))
     if session is None:
@@ -704,7 +699,7 @@ async def channel_stream(request: Request) -> Response:
         forbid_unless(credential, "write", [("sessions", key)])
         if io == "out" and credential.kind != "secret_key":
             _text(403, "Initializing the out channel requires secret key authentication")
-        session = SessionStore(emulator_state(request).store).find(_env_of(credential).id, key)
+        session = SessionStore(emulator_state(request).store).find(credential.environment.id, key)
         if session is None and key.startswith("session_"):
             _text(404, "Session not found")
         if session is not None and session.closed_at is not None:

@@ -19,7 +19,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trigger.emulator import jwt
-from trigger.emulator.auth import Credential
 from trigger.emulator.durations import idempotency_ttl_ms, js_date_ms, parse_delay, period_ms
 from trigger.emulator.engine.waitpoints import WaitpointState
 from trigger.emulator.jsjson import superjson_stringify
@@ -179,11 +178,6 @@ def _node_hex(text: str) -> bytes:
     return bytes(out)
 
 
-def _env(credential: Credential) -> Any:
-    assert credential.env is not None
-    return credential.env
-
-
 # -- create and list -----------------------------------------------------------------------
 
 
@@ -192,7 +186,7 @@ async def _create(request: Request) -> Response:
     check_content_length(request, CREATE_MAX_BYTES)
     body = await parse_body(request, CREATE_BODY)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     tags_value = body.get("tags")
     tags: list[str] = [tags_value] if isinstance(tags_value, str) else list(tags_value or [])
     if len(tags) > MAX_TAGS:
@@ -262,7 +256,7 @@ async def _list(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=False)
     q = parse_query(request, LIST_QUERY)
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     size: int = q.get("page[size]") or 25
     cursor: str | None = q.get("page[after]") or None
     backward = False
@@ -322,7 +316,7 @@ async def retrieve(request: Request) -> Response:
         internal = _internal_id(request.path_params["waitpoint_id"])
     except ValueError:
         fail(500, "Internal Server Error")
-    token = _service(state).table.get(internal, _env(credential).id)
+    token = _service(state).table.get(internal, credential.environment.id)
     if token is None:
         fail(500, "Internal Server Error")
     return json_response(retrieve_token(token, _url(state, token)))
@@ -343,7 +337,7 @@ async def complete(request: Request) -> Response:
     except ValueError:
         fail(500, "Internal Server Error")
     state = emulator_state(request)
-    env = _env(credential)
+    env = credential.environment
     service = _service(state)
     token = service.table.get(internal, env.id)
     if token is None:

@@ -33,7 +33,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trigger.emulator import webhook_alerts
-from trigger.emulator.auth import Credential
 from trigger.emulator.durations import (
     idempotency_ttl_ms,
     iso,
@@ -170,12 +169,6 @@ def delivery_json(delivery: DeliveryRow, store: WebhookStore) -> dict[str, Any]:
 # -- shared checks ---------------------------------------------------------------------------
 
 
-def _env(credential: Credential) -> Environment:
-    env = credential.env
-    assert env is not None
-    return env
-
-
 def _service(request: Request) -> WebhookService:
     return WebhookService(emulator_state(request))
 
@@ -235,7 +228,7 @@ async def list_endpoints(request: Request) -> Response:
     forbid_unless(credential, "read", [("webhooks", None)])
     service = _service(request)
     base = emulator_state(request).url
-    data = [endpoint_json(row, base) for row in service.store.endpoints(_env(credential).id)]
+    data = [endpoint_json(row, base) for row in service.store.endpoints(credential.environment.id)]
     return json_response({"data": data})
 
 
@@ -247,7 +240,7 @@ async def retrieve_endpoint(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "read", [("webhooks", None)])
     service = _service(request)
-    row = _endpoint(request, service, _env(credential))
+    row = _endpoint(request, service, credential.environment)
     return json_response(_detail_json(row, emulator_state(request).url))
 
 
@@ -259,7 +252,7 @@ def _status_action(status: str) -> Any:
         credential = builder_auth(request, allow_jwt=True)
         forbid_unless(credential, "write", [("webhooks", None)])
         service = _service(request)
-        row = service.set_status(_endpoint(request, service, _env(credential)), status)
+        row = service.set_status(_endpoint(request, service, credential.environment), status)
         # The server answers the endpoint object here, without its subscribers.
         return json_response(endpoint_json(row, emulator_state(request).url))
 
@@ -281,7 +274,7 @@ async def rotate_secret(request: Request) -> Response:
     body = _checked(ROTATE_BODY, await _json_body(request, required=False))
     forbid_unless(credential, "write", [("webhooks", None)])
     service = _service(request)
-    row = _endpoint(request, service, _env(credential))
+    row = _endpoint(request, service, credential.environment)
     if row.source in ASYMMETRIC_SOURCES:
         fail(
             400, "Cannot generate a secret for an asymmetric endpoint; set its public key instead."
@@ -302,7 +295,7 @@ async def set_secret(request: Request) -> Response:
     body = _checked(SET_SECRET_BODY, await _json_body(request, required=True))
     forbid_unless(credential, "write", [("webhooks", None)])
     service = _service(request)
-    row = _endpoint(request, service, _env(credential))
+    row = _endpoint(request, service, credential.environment)
     row, expires = service.set_secret(row, body["secret"], body.get("previousSecretTtlSeconds"))
     return json_response({"id": row.friendly_id, "secretSet": True, **_expiry(expires)})
 
@@ -364,7 +357,7 @@ async def list_deliveries(request: Request) -> Response:
     q = parse_query(request, LIST_QUERY)
     forbid_unless(credential, "read", [("webhooks", None)])
     service = _service(request)
-    env = _env(credential)
+    env = credential.environment
     state = emulator_state(request)
     endpoint_ids: list[str] | None = None
     if q.get("filter[endpoint]"):
@@ -426,7 +419,7 @@ async def retrieve_delivery(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "read", [("webhooks", None)])
     service = _service(request)
-    row = _delivery(request, service, _env(credential))
+    row = _delivery(request, service, credential.environment)
     return json_response(delivery_json(row, service.store))
 
 
@@ -438,7 +431,7 @@ async def replay_delivery(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "write", [("webhooks", None)])
     service = _service(request)
-    original = _delivery(request, service, _env(credential))
+    original = _delivery(request, service, credential.environment)
     target = request.query_params.get("targetId") or None
     result = service.replay(original, target)
     if result == "not_found":
@@ -532,7 +525,7 @@ async def create_waiter(request: Request) -> Response:
     forbid_unless(credential, "write", [("webhooks", None)])
     state = emulator_state(request)
     service = WebhookService(state)
-    env = _env(credential)
+    env = credential.environment
     row = service.store.endpoint(env.id, request.path_params["endpoint_id"])
     if row is None or row.status != "active":
         raise _waiter_error(
@@ -603,7 +596,7 @@ async def cancel_waiter(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "write", [("webhooks", None)])
     service = _service(request)
-    env = _env(credential)
+    env = credential.environment
     value = request.path_params["waiter_id"]
     internal = value[len("waitpoint_") :] if value.startswith("waitpoint_") else value
     waiter: WaiterRow | None = service.store.waiter(internal)
