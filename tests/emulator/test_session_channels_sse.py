@@ -180,7 +180,7 @@ def test_the_answer_is_s2s_event_stream(
     trigger_client.sessions.append(session, "out", "line\nbreak", part_id="w-1")
     answer = http.get(f"/realtime/v1/sessions/{session}/out", headers={"timeout-seconds": "1"})
     assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert answer.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert answer.headers["x-stream-version"] == "v2"
     assert answer.headers["cache-control"] == "no-cache"
     blocks = answer.text.split("\n\n")

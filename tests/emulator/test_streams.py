@@ -68,7 +68,7 @@ def test_a_read_sends_each_entry_as_an_event_then_ends_after_the_timeout(
     answer = _read(http, f"/realtime/v1/streams/{run_id}/log")
     assert time.monotonic() - started >= 1  # the server held the read for Timeout-Seconds
     assert answer.status_code == 200
-    assert answer.headers["content-type"] == "text/event-stream"
+    assert answer.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert answer.headers["cache-control"] == "no-cache"
     assert "x-stream-version" not in answer.headers
     events = _events(answer.text)

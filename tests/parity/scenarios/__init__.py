@@ -10,6 +10,7 @@ from tests.parity.scenarios import (
     envvars,
     misc,
     queues,
+    realtime,
     runs,
     schedules,
     tasks,
@@ -29,6 +30,7 @@ SCENARIOS: list[Scenario] = [
     *schedules.SCENARIOS,
     *envvars.SCENARIOS,
     *misc.SCENARIOS,
+    *realtime.SCENARIOS,
 ]
 """All scenarios, in recording order."""
 

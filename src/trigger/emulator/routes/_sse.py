@@ -15,7 +15,11 @@ from collections.abc import AsyncIterator, Callable
 
 from trigger.emulator.store_realtime import Waiter
 
-__all__ = ["live_events"]
+__all__ = ["EVENT_STREAM", "live_events"]
+
+EVENT_STREAM = "text/event-stream; charset=utf-8"
+"""The content type of every event stream, as measured on the server: its route code says
+``text/event-stream`` and the Express layer in front adds the charset."""
 
 
 async def live_events(

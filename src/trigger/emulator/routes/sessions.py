@@ -57,7 +57,7 @@ from trigger.emulator.routes._http import (
     parse_body,
     parse_query,
 )
-from trigger.emulator.routes._sse import live_events
+from trigger.emulator.routes._sse import EVENT_STREAM, live_events
 from trigger.emulator.schemas import MACHINE_PRESETS
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store import encode_cursor
@@ -630,7 +630,7 @@ async def channel_records(request: Request) -> Response:
 
 
 _SSE_HEADERS = {
-    "content-type": "text/event-stream",
+    "content-type": EVENT_STREAM,
     "cache-control": "no-cache",
     "x-stream-version": "v2",
     "access-control-expose-headers": "*",

@@ -43,7 +43,7 @@ from trigger.emulator.routes._http import (
     loads,
 )
 from trigger.emulator.routes._legacy import no_action, no_loader
-from trigger.emulator.routes._sse import live_events
+from trigger.emulator.routes._sse import EVENT_STREAM, live_events
 from trigger.emulator.state import EmulatorState
 from trigger.emulator.store_realtime import Waiter, feed_of
 from trigger.emulator.store_streams import StreamStore, stream_feed
@@ -56,7 +56,7 @@ ping_interval_s = engine.PING_INTERVAL_S
 
 _TEXT = "text/plain;charset=UTF-8"
 _SSE_HEADERS = {
-    "content-type": "text/event-stream",
+    "content-type": EVENT_STREAM,
     "cache-control": "no-cache",
     "connection": "keep-alive",
     "access-control-allow-origin": "*",

@@ -173,10 +173,17 @@ def _service(request: Request) -> WebhookService:
     return WebhookService(emulator_state(request))
 
 
-def _endpoint(request: Request, service: WebhookService, env: Environment) -> EndpointRow:
+_LOADER_404 = {"x-should-retry": "false"}
+"""What a GET's 404 adds: the server's loader route builder finds the resource and says so
+(measured: an action's own 404 has no such header)."""
+
+
+def _endpoint(
+    request: Request, service: WebhookService, env: Environment, *, loader: bool = False
+) -> EndpointRow:
     found = service.store.endpoint(env.id, request.path_params["endpoint_id"])
     if found is None:
-        fail(404, "Not found")
+        fail(404, "Not found", _LOADER_404 if loader else None)
     return found
 
 
@@ -240,7 +247,7 @@ async def retrieve_endpoint(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "read", [("webhooks", None)])
     service = _service(request)
-    row = _endpoint(request, service, credential.environment)
+    row = _endpoint(request, service, credential.environment, loader=True)
     return json_response(_detail_json(row, emulator_state(request).url))
 
 
@@ -404,10 +411,12 @@ def _cursor(item: tuple[DeliveryRow, int]) -> str:
     return encode_cursor(row.created_at, seq, row.id)
 
 
-def _delivery(request: Request, service: WebhookService, env: Environment) -> DeliveryRow:
+def _delivery(
+    request: Request, service: WebhookService, env: Environment, *, loader: bool = False
+) -> DeliveryRow:
     found = service.store.delivery(env.id, request.path_params["delivery_id"])
     if found is None:
-        fail(404, "Not found")
+        fail(404, "Not found", _LOADER_404 if loader else None)
     return found
 
 
@@ -419,7 +428,7 @@ async def retrieve_delivery(request: Request) -> Response:
     credential = builder_auth(request, allow_jwt=True)
     forbid_unless(credential, "read", [("webhooks", None)])
     service = _service(request)
-    row = _delivery(request, service, credential.environment)
+    row = _delivery(request, service, credential.environment, loader=True)
     return json_response(delivery_json(row, service.store))
 
 
