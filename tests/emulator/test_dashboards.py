@@ -5,7 +5,6 @@ HTTP (validation is the server's 400, never a 500)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -35,13 +34,6 @@ PER_DAY: dict[str, Any] = {
         "aggregation": "sum",
     },
 }
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def test_widgets_without_a_position_stack_full_width(trigger_client: trigger.Client) -> None:

@@ -4,7 +4,6 @@ promoted and overridden through both clients; the server's error bodies over raw
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,13 +13,6 @@ from trigger import _default
 from trigger.emulator import Emulator, jwt
 
 TEMPLATE = "Hello {{name}}!{{#vip}} Thanks for being with us, {{name}}.{{/vip}}"
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def test_a_deploy_adds_a_version_only_when_the_definition_changes(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,13 +17,6 @@ import trigger
 from trigger.emulator import Emulator, jwt
 from trigger.emulator.engine import queues as engine
 from trigger.emulator.store import QueueRow
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def _wait_status(client: trigger.Client, run_id: str, status: str, timeout: float = 10) -> Any:

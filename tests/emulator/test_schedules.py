@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import httpx
@@ -10,13 +9,6 @@ import pytest
 
 import trigger
 from trigger.emulator import Emulator, ManualClock
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def test_schedule_lifecycle_through_the_sdk(trigger_client: trigger.Client) -> None:

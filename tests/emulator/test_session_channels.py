@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,13 +11,6 @@ import trigger
 from trigger.emulator import Emulator, ManualClock
 
 CONFIG = {"basePayload": {"chatId": "chat-7"}}
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def _session(http: httpx.Client, external_id: str = "chat-7", **fields: Any) -> dict[str, Any]:

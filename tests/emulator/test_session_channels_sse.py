@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,13 +17,6 @@ from trigger.emulator.routes import streams as stream_routes
 from trigger.types.sessions import SessionEvent
 
 CONFIG = {"base_payload": {"chatId": "chat-7"}}
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def _records(event: SessionEvent) -> list[tuple[int, Any, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,13 +11,6 @@ import pytest
 
 import trigger
 from trigger.emulator import Emulator, RetryPolicy
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def _claims(token: str) -> dict[str, Any]:

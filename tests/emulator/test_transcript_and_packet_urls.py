@@ -4,7 +4,6 @@ packet URL, on the emulator through both clients; their error bodies over raw HT
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,13 +16,6 @@ MESSAGES = [
     {"id": f"msg_{i}", "role": "user" if i % 2 else "assistant", "parts": [{"type": "text"}]}
     for i in range(5)
 ]
-
-
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
 
 
 def _compact(value: Any) -> str:

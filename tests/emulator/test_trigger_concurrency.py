@@ -19,13 +19,6 @@ from trigger.emulator import Emulator
 from trigger.emulator.engine import limits as engine
 
 
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
-
-
 class Gates:
     """A handler whose runs each wait for their own release (by payload)."""
 

@@ -38,13 +38,6 @@ from trigger.emulator.jsjson import js_number, js_stringify
 
 
 @pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
-
-
-@pytest.fixture
 def clocked() -> Iterator[tuple[Emulator, ManualClock, trigger.Client]]:
     clock = ManualClock()
     with Emulator(clock=clock) as emulator, emulator.client() as client:

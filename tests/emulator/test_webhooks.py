@@ -146,13 +146,6 @@ def test_delivery_ids_are_time_encoded_and_sort_by_time() -> None:
 # -- the ingress URL and the routes ------------------------------------------------------------
 
 
-@pytest.fixture
-def http(trigger_emulator: Emulator) -> Iterator[httpx.Client]:
-    headers = {"authorization": f"Bearer {trigger_emulator.secret_key}"}
-    with httpx.Client(base_url=trigger_emulator.url, headers=headers) as client:
-        yield client
-
-
 def test_the_ingress_url_records_what_arrived(
     trigger_emulator: Emulator, http: httpx.Client
 ) -> None:
