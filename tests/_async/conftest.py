@@ -8,6 +8,7 @@ import pytest
 
 import trigger
 from tests.conftest import BASE_URL, SECRET_KEY
+from tests.real_server import client_options
 from trigger import _retry
 
 
@@ -37,3 +38,10 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(_retry, "async_sleep", fake_sleep)
     return recorded
+
+
+@pytest.fixture
+async def real() -> AsyncIterator[trigger.AsyncClient]:
+    """A client of the real server's dev environment (the opt-in ``test_real_*`` modules)."""
+    async with trigger.AsyncClient(**client_options()) as client:
+        yield client

@@ -7,7 +7,6 @@ the environment's batch rate limit (a bucket of 1,200 items) is barely touched.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ import pytest
 import trigger
 from tests.real_server import (
     NO_RETRY,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -26,13 +24,6 @@ from trigger.types.batch import RetrievedBatch
 
 skip_unless_configured()
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def real() -> AsyncIterator[trigger.AsyncClient]:
-    """A client of the real server's dev environment."""
-    async with trigger.AsyncClient(**client_options()) as client:
-        yield client
 
 
 def expected_output(payload: Any) -> dict[str, Any]:

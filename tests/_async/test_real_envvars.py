@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,7 +15,6 @@ import trigger
 from tests.real_server import (
     NO_RETRY,
     RUN_ID,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -24,13 +22,6 @@ from tests.real_server import (
 
 skip_unless_configured()
 pytestmark = [pytest.mark.anyio, requires("project_ref")]
-
-
-@pytest.fixture
-async def real() -> AsyncIterator[trigger.AsyncClient]:
-    """A client of the real server's dev environment."""
-    async with trigger.AsyncClient(**client_options()) as client:
-        yield client
 
 
 def variable_name(label: str) -> str:

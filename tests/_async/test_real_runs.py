@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 import trigger
 from tests.real_server import (
     NO_RETRY,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -29,13 +27,6 @@ from trigger.types.runs import ListedRun, Run
 
 skip_unless_configured()
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def real() -> AsyncIterator[trigger.AsyncClient]:
-    """A client of the real server's dev environment."""
-    async with trigger.AsyncClient(**client_options()) as client:
-        yield client
 
 
 def expected_output(payload: Any) -> dict[str, Any]:

@@ -8,23 +8,15 @@ deduplication key unique to the test, and deleted at the end; none fires during 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 
 import trigger
-from tests.real_server import NO_RETRY, client_options, settings, skip_unless_configured, unique
+from tests.real_server import NO_RETRY, settings, skip_unless_configured, unique
 from trigger._paging import OffsetPagination
 
 skip_unless_configured()
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def real() -> AsyncIterator[trigger.AsyncClient]:
-    """A client of the real server's dev environment."""
-    async with trigger.AsyncClient(**client_options()) as client:
-        yield client
 
 
 async def delete_quietly(client: trigger.AsyncClient, schedule_id: str) -> None:

@@ -7,14 +7,11 @@ one. Without them every test here is skipped.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 import trigger
 from tests.real_server import (
     NO_RETRY,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -23,13 +20,6 @@ from tests.real_server import (
 
 skip_unless_configured()
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def real() -> AsyncIterator[trigger.AsyncClient]:
-    """A client of the real server's dev environment."""
-    async with trigger.AsyncClient(**client_options()) as client:
-        yield client
 
 
 # -- credentials -----------------------------------------------------------------------------

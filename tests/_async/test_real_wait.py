@@ -7,24 +7,16 @@ made, and tags them uniquely so lists only see its own.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 import trigger
-from tests.real_server import NO_RETRY, client_options, settings, skip_unless_configured, unique
+from tests.real_server import NO_RETRY, settings, skip_unless_configured, unique
 from trigger import _retry
 
 skip_unless_configured()
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def real() -> AsyncIterator[trigger.AsyncClient]:
-    """A client of the real server's dev environment."""
-    async with trigger.AsyncClient(**client_options()) as client:
-        yield client
 
 
 async def tagged(client: trigger.AsyncClient, tag: str, **filters: Any) -> list[str]:

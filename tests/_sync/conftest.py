@@ -9,6 +9,7 @@ import pytest
 
 import trigger
 from tests.conftest import BASE_URL, SECRET_KEY
+from tests.real_server import client_options
 from trigger import _retry
 
 
@@ -38,3 +39,10 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(_retry, "sleep", fake_sleep)
     return recorded
+
+
+@pytest.fixture
+def real() -> Iterator[trigger.Client]:
+    """A client of the real server's dev environment (the opt-in ``test_real_*`` modules)."""
+    with trigger.Client(**client_options()) as client:
+        yield client

@@ -8,7 +8,6 @@ the environment's batch rate limit (a bucket of 1,200 items) is barely touched.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ import pytest
 import trigger
 from tests.real_server import (
     NO_RETRY,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -27,13 +25,6 @@ from trigger.types.batch import RetrievedBatch
 
 skip_unless_configured()
 pytestmark = pytest.mark.sync
-
-
-@pytest.fixture
-def real() -> Iterator[trigger.Client]:
-    """A client of the real server's dev environment."""
-    with trigger.Client(**client_options()) as client:
-        yield client
 
 
 def expected_output(payload: Any) -> dict[str, Any]:

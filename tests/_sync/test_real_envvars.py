@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,7 +16,6 @@ import trigger
 from tests.real_server import (
     NO_RETRY,
     RUN_ID,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -25,13 +23,6 @@ from tests.real_server import (
 
 skip_unless_configured()
 pytestmark = [pytest.mark.sync, requires("project_ref")]
-
-
-@pytest.fixture
-def real() -> Iterator[trigger.Client]:
-    """A client of the real server's dev environment."""
-    with trigger.Client(**client_options()) as client:
-        yield client
 
 
 def variable_name(label: str) -> str:

@@ -9,23 +9,15 @@ server trigger) is never held up.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 import pytest
 
 import trigger
-from tests.real_server import NO_RETRY, client_options, settings, skip_unless_configured
+from tests.real_server import NO_RETRY, settings, skip_unless_configured
 from trigger._paging import OffsetPagination
 
 skip_unless_configured()
 pytestmark = pytest.mark.sync
-
-
-@pytest.fixture
-def real() -> Iterator[trigger.Client]:
-    """A client of the real server's dev environment."""
-    with trigger.Client(**client_options()) as client:
-        yield client
 
 
 def reset_quietly(client: trigger.Client, queue: str) -> None:

@@ -9,23 +9,15 @@ deduplication key unique to the test, and deleted at the end; none fires during 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 import pytest
 
 import trigger
-from tests.real_server import NO_RETRY, client_options, settings, skip_unless_configured, unique
+from tests.real_server import NO_RETRY, settings, skip_unless_configured, unique
 from trigger._paging import OffsetPagination
 
 skip_unless_configured()
 pytestmark = pytest.mark.sync
-
-
-@pytest.fixture
-def real() -> Iterator[trigger.Client]:
-    """A client of the real server's dev environment."""
-    with trigger.Client(**client_options()) as client:
-        yield client
 
 
 def delete_quietly(client: trigger.Client, schedule_id: str) -> None:

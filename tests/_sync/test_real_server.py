@@ -8,14 +8,11 @@ one. Without them every test here is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 import trigger
 from tests.real_server import (
     NO_RETRY,
-    client_options,
     requires,
     settings,
     skip_unless_configured,
@@ -24,13 +21,6 @@ from tests.real_server import (
 
 skip_unless_configured()
 pytestmark = pytest.mark.sync
-
-
-@pytest.fixture
-def real() -> Iterator[trigger.Client]:
-    """A client of the real server's dev environment."""
-    with trigger.Client(**client_options()) as client:
-        yield client
 
 
 # -- credentials -----------------------------------------------------------------------------

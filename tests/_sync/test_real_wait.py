@@ -8,24 +8,16 @@ made, and tags them uniquely so lists only see its own.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import trigger
-from tests.real_server import NO_RETRY, client_options, settings, skip_unless_configured, unique
+from tests.real_server import NO_RETRY, settings, skip_unless_configured, unique
 from trigger import _retry
 
 skip_unless_configured()
 pytestmark = pytest.mark.sync
-
-
-@pytest.fixture
-def real() -> Iterator[trigger.Client]:
-    """A client of the real server's dev environment."""
-    with trigger.Client(**client_options()) as client:
-        yield client
 
 
 def tagged(client: trigger.Client, tag: str, **filters: Any) -> list[str]:

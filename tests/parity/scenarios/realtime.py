@@ -82,9 +82,7 @@ SCENARIOS = [
             Req("GET", "/api/v1/prompts", name="list"),
             Req("POST", "/api/v1/prompts/nope-{u}", json={}, name="resolve unknown"),
             Req("GET", "/api/v1/prompts/nope-{u}/versions", name="versions of unknown"),
-            Req(
-                "POST", "/api/v1/prompts/nope-{u}/promote", json={"version": 1}, name="promote"
-            ),
+            Req("POST", "/api/v1/prompts/nope-{u}/promote", json={"version": 1}, name="promote"),
             Req(
                 "POST",
                 "/api/v1/prompts/nope-{u}/promote",
