@@ -248,3 +248,21 @@ def test_batches_hold_at_most_1000_records_and_1_mib() -> None:
     big = [(seq, 1700000000000, "y" * (600 * 1024)) for seq in range(3)]
     frames, _ = session_streams.batch_events(big, progress)
     assert frames.decode().count("event: batch\n") == 3  # two would pass 1 MiB
+
+
+def test_event_records_decode_a_batch_as_the_records_call_reads_it(
+    trigger_client: trigger.Client,
+) -> None:
+    session = _start(trigger_client, "chat-decoded")
+    trigger_client.sessions.append(session, "out", "Hello", part_id="p-0")
+    trigger_client.sessions.append(session, "out", {"n": 1}, part_id="p-1")
+    events = list(trigger_client.sessions.subscribe(session, "out", timeout_seconds=1))
+    decoded = [record for event in events for record in event.records()]
+    drained = trigger_client.sessions.records(session, "out").records
+    assert [(r.id, r.seq_num, r.data) for r in decoded] == [
+        (r.id, r.seq_num, r.data) for r in drained
+    ]
+    assert [(r.seq_num, r.data, r.id) for r in decoded] == [
+        item for event in events if event.event == "batch" for item in _records(event)
+    ]
+    assert [event.records() for event in events if event.event != "batch"] == [[]]

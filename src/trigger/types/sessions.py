@@ -149,6 +149,44 @@ class SessionEvent(msgspec.Struct, kw_only=True, frozen=True):
         except msgspec.DecodeError as exc:
             raise ValueError(f"event {self.id!r} does not carry JSON data: {exc}") from exc
 
+    def records(self) -> list[SessionRecord]:
+        """The channel records a ``batch`` event carries, as `sessions.records` gives them:
+        each with its part id, sequence number, the data as appended, and its headers.
+        Other events (``ping``, the closing ``[DONE]``) carry none.
+
+        Raises:
+            ValueError: A ``batch`` event whose data is not S2's ``{"records": [...]}``.
+        """
+        if self.event != "batch":
+            return []
+        batch = self.json()
+        items = batch.get("records") if isinstance(batch, dict) else None
+        if not isinstance(items, list):
+            raise ValueError(f"batch event {self.id!r} holds no records list")
+        return [_record(item) for item in items if isinstance(item, dict)]
+
+
+def _record(item: dict[str, Any]) -> SessionRecord:
+    # S2 keeps the server's envelope as the record body: the JSON text of {data, id}.
+    body = item.get("body")
+    envelope: Any = None
+    if isinstance(body, str):
+        try:
+            envelope = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            envelope = None
+    seq_num = item.get("seq_num")
+    if isinstance(envelope, dict) and "data" in envelope:
+        data, part_id = envelope["data"], envelope.get("id")
+    else:
+        data, part_id = body, None
+    return SessionRecord(
+        id=str(part_id if part_id is not None else seq_num),
+        seq_num=seq_num if isinstance(seq_num, int) else None,
+        data=data,
+        headers=item.get("headers"),
+    )
+
 
 # typing's aliases rather than collections.abc's: only they take a ``__doc__`` on every
 # supported Python (on 3.10 a collections.abc alias has none and refuses one), so
