@@ -38,3 +38,12 @@ def test_pings_and_the_end_carry_no_records() -> None:
 def test_a_batch_without_a_records_list_is_refused(data: str) -> None:
     with pytest.raises(ValueError, match="event '1,1,1'"):
         SessionEvent(id="1,1,1", event="batch", data=data).records()
+
+
+def test_s2_command_records_are_skipped() -> None:
+    body = json.dumps({"data": "kept", "id": "p-1"})
+    event = _batch(
+        {"seq_num": 0, "body": "fence-token", "headers": [["", "fence"]]},
+        {"seq_num": 1, "body": body, "headers": []},
+    )
+    assert [(r.id, r.data) for r in event.records()] == [("p-1", "kept")]

@@ -8,8 +8,7 @@ on trio), and sends the result back into the scenario. After it, the emulator's 
 must hold an answered (< 400) request of that operation.
 
 `test_every_operation_has_a_scenario` fails when an operation of tests/operations has no
-scenario and is not in `NOT_SERVED` (where each entry says why, and its test asserts that the
-call really fails).
+scenario: the emulator serves every one.
 """
 
 from __future__ import annotations
@@ -47,12 +46,8 @@ ScenarioFn = Callable[[Emulator], Scenario]
 
 SCENARIOS: dict[tuple[str, str], ScenarioFn] = {}
 
-NOT_SERVED: dict[tuple[str, str], tuple[str, Call]] = {}
-SESSION_PLACEHOLDER = "session_placeholder"
-"""Replaced by a real session id before a `NOT_SERVED` call is made."""
 
 POLL = {"interval": 0.1, "timeout": 15}
-NO_RETRY = trigger.RetryOptions(max_attempts=1)
 
 
 def scenario(method: str, path: str) -> Callable[[ScenarioFn], ScenarioFn]:
@@ -1364,10 +1359,10 @@ def _id(op: tuple[str, str]) -> str:
 
 
 def test_every_operation_has_a_scenario() -> None:
-    missing = sorted(EXPECTED - set(SCENARIOS) - set(NOT_SERVED))
+    # Every operation is served: none may be left without a scenario.
+    missing = sorted(EXPECTED - set(SCENARIOS))
     assert missing == [], "operations of tests/operations without a scenario here"
-    assert sorted(set(SCENARIOS) & set(NOT_SERVED)) == [], "both served and not served"
-    assert sorted((set(SCENARIOS) | set(NOT_SERVED)) - EXPECTED) == [], "not an operation"
+    assert sorted(set(SCENARIOS) - EXPECTED) == [], "not an operation"
 
 
 @pytest.mark.parametrize("op", OPS, ids=_id)
@@ -1383,65 +1378,3 @@ async def test_async_client(op: tuple[str, str], trigger_emulator: Emulator) -> 
     async with trigger_emulator.async_client(timeout=30) as client:
         await drive_async(SCENARIOS[op], trigger_emulator, client)
     _assert_reached(trigger_emulator, *op)
-
-
-def _not_served_call(emulator: Emulator, op: tuple[str, str]) -> Call:
-    call = NOT_SERVED[op][1]
-
-    def with_session(c: Any) -> Any:
-        return call(_SessionSwap(c, emulator))
-
-    return with_session
-
-
-class _SessionSwap:
-    """A client whose ``sessions`` calls get a real session id in place of the placeholder."""
-
-    def __init__(self, client: Any, emulator: Emulator) -> None:
-        self._client = client
-        self._emulator = emulator
-
-    @property
-    def sessions(self) -> Any:
-        session_id = self._emulator_session()
-        inner = self._client.sessions
-
-        class Swapped:
-            def __getattr__(self, name: str) -> Any:
-                method = getattr(inner, name)
-                return lambda session, *a, **k: method(
-                    session_id if session == SESSION_PLACEHOLDER else session, *a, **k
-                )
-
-        return Swapped()
-
-    def _emulator_session(self) -> str:
-        self._emulator.register("hello", lambda payload: None)
-        headers = {"authorization": f"Bearer {self._emulator.secret_key}"}
-        response = httpx.post(
-            f"{self._emulator.url}/api/v1/sessions",
-            headers=headers,
-            json={
-                "type": "chat.agent",
-                "taskIdentifier": "hello",
-                "triggerConfig": {"basePayload": {}},
-            },
-        )
-        assert response.status_code < 300, response.text
-        return str(response.json()["id"])
-
-
-# Loops, not parametrized: with every operation served, an empty parameter set would only
-# add skipped tests.
-def test_not_served_really_fails_sync(trigger_emulator: Emulator) -> None:
-    for op in sorted(NOT_SERVED):
-        with trigger_emulator.client(retry=NO_RETRY) as client, pytest.raises(trigger.APIError):
-            _sync_result(_not_served_call(trigger_emulator, op)(client))
-
-
-@pytest.mark.anyio
-async def test_not_served_really_fails_async(trigger_emulator: Emulator) -> None:
-    for op in sorted(NOT_SERVED):
-        async with trigger_emulator.async_client(retry=NO_RETRY) as client:
-            with pytest.raises(trigger.APIError):
-                await _async_result(_not_served_call(trigger_emulator, op)(client))

@@ -174,6 +174,27 @@ def test_a_batch_item_naming_a_full_limit_waits(
         trigger_client.runs.poll(run_id, interval=0.1, timeout=10)
 
 
+def test_a_run_parked_for_want_of_a_handler_takes_no_slot_of_its_limit() -> None:
+    # Both are dequeued in one step: the parked one (no handler, pending_version) must not
+    # count against the limit, or the other would wait for an unrelated wake.
+    with Emulator(unhandled="pending_version") as emulator, emulator.client() as client:
+        emulator.declare_concurrency_limit("shared-gpu", total=1)
+        emulator.register("render-frames", lambda payload: f"rendered {payload}")
+        batch = client.batch.trigger(
+            [
+                {"task": "ghost-task", "payload": 0, "options": {"concurrency": "shared-gpu"}},
+                {"task": "render-frames", "payload": 1, "options": {"concurrency": "shared-gpu"}},
+            ]
+        )
+        deadline = time.monotonic() + 10
+        while len(runs := client.batch.retrieve(batch.id).runs) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        ghost, real = runs
+        wait_status(client, ghost, "PENDING_VERSION")
+        wait_status(client, real, "COMPLETED", timeout=5)
+
+
 def test_an_override_and_a_pause_of_the_named_limit_apply(
     trigger_emulator: Emulator, trigger_client: trigger.Client, gates: Gates
 ) -> None:

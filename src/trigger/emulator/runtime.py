@@ -377,13 +377,22 @@ class Runtime:
             for run in self.store.queued_runs(env_id, name, fetch):
                 if started >= limit:
                     break
-                if not named.admit(run):
+                if not named.allows(run):
                     continue
-                started += 1
+                # A run parked or failed for want of a handler never executes: it takes
+                # neither a queue slot nor a named limit's.
+                if self._executes(run):
+                    named.hold(run)
+                    started += 1
                 launched = self._begin(conn, run, now)
                 if launched is not None:
                     launches.append(launched)
         return launches
+
+    def _executes(self, run: RunState) -> bool:
+        """Whether `_begin` leaves ``run`` executing (a handler, or the no-handler
+        completion); ``pending_version`` parks it and ``fail`` fails it instead."""
+        return self.registry.get(run.task) is not None or self.settings.unhandled == "complete"
 
     def _begin(self, conn: Any, run: RunState, now: int) -> RunState | None:
         """Start a queued run: its handler, or the default for tasks without one."""

@@ -111,9 +111,10 @@ class EmulatorState:
         its start time and mode (`Clock.rewind`)."""
         self.runtime.stop_all_handlers()
         self.store.reset()
+        # Before the faults: a fresh rate limiter must not see a request at the old time.
+        self.clock.rewind()
         self.requests.clear()
         self.faults.reset()
-        self.clock.rewind()
         self.runtime.wake()
 
     def health(self) -> dict[str, Any]:

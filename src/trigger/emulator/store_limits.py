@@ -143,19 +143,25 @@ class NamedLimits:
     def _held(self, run: RunState) -> tuple[str, ...]:
         return held_limits(run.concurrency, self.registry.task_concurrency(run.task))
 
-    def admit(self, run: RunState) -> bool:
-        """Whether ``run`` may start under the named limits it holds; if so it is counted."""
+    def allows(self, run: RunState) -> bool:
+        """Whether ``run`` may start under the named limits it holds."""
         if not self.active:
             return True
         held = self._held(run)
         if not held:
             return True
         totals, paused, executing = self._env(run.env_id)
-        if not named_admits(held, totals, paused, executing):
-            return False
-        for name in held:
-            executing[name] = executing.get(name, 0) + 1
-        return True
+        return named_admits(held, totals, paused, executing)
+
+    def hold(self, run: RunState) -> None:
+        """Count ``run`` as executing under its named limits (it starts now)."""
+        if not self.active:
+            return
+        held = self._held(run)
+        if held:
+            executing = self._env(run.env_id)[2]
+            for name in held:
+                executing[name] = executing.get(name, 0) + 1
 
 
 def holds(registry: TaskRegistry, run: RunState, name: str) -> bool:

@@ -109,8 +109,9 @@ class SessionRecord(Model, kw_only=True):
     """One record read back from a session channel."""
 
     id: str
-    """The record's event id (pass it as ``last_event_id`` to resume a stream; ``records``
-    takes its `seq_num` as ``after_event_id``)."""
+    """The record's part id (the ``part_id`` it was appended with, or the server's own). To
+    resume, pass its `seq_num`: as ``last_event_id`` to `sessions.subscribe`, as
+    ``after_event_id`` to `sessions.records`."""
     seq_num: int | None = None
     """Its sequence number in the channel."""
     data: Any = None
@@ -130,7 +131,8 @@ class SessionEvent(msgspec.Struct, kw_only=True, frozen=True):
     """One server-sent event of a session channel subscription."""
 
     id: str = ""
-    """The event id (the record's sequence number); pass it as ``last_event_id`` to resume."""
+    """The event id as the server relays it from S2 (``seq_num,count,bytes`` on a batch).
+    To resume, pass the last record's ``seq_num`` as ``last_event_id``, not this."""
     event: str = "message"
     """The event type."""
     data: str = ""
@@ -152,7 +154,8 @@ class SessionEvent(msgspec.Struct, kw_only=True, frozen=True):
     def records(self) -> list[SessionRecord]:
         """The channel records a ``batch`` event carries, as `sessions.records` gives them:
         each with its part id, sequence number, the data as appended, and its headers.
-        Other events (``ping``, the closing ``[DONE]``) carry none.
+        Other events (``ping``, the closing ``[DONE]``) carry none, and S2's command records
+        are skipped, as the official client skips them.
 
         Raises:
             ValueError: A ``batch`` event whose data is not S2's ``{"records": [...]}``.
@@ -163,7 +166,20 @@ class SessionEvent(msgspec.Struct, kw_only=True, frozen=True):
         items = batch.get("records") if isinstance(batch, dict) else None
         if not isinstance(items, list):
             raise ValueError(f"batch event {self.id!r} holds no records list")
-        return [_record(item) for item in items if isinstance(item, dict)]
+        return [_record(item) for item in items if isinstance(item, dict) and not _command(item)]
+
+
+def _command(item: dict[str, Any]) -> bool:
+    # An S2 command record (fence, trim) has one header with an empty name; the official
+    # client skips them, as here.
+    headers = item.get("headers")
+    return bool(
+        isinstance(headers, list)
+        and headers
+        and isinstance(headers[0], list)
+        and headers[0]
+        and headers[0][0] == ""
+    )
 
 
 def _record(item: dict[str, Any]) -> SessionRecord:

@@ -18,8 +18,9 @@ from trigger.emulator.store_realtime import Waiter
 __all__ = ["EVENT_STREAM", "live_events"]
 
 EVENT_STREAM = "text/event-stream; charset=utf-8"
-"""The content type of every event stream, as measured on the server: its route code says
-``text/event-stream`` and the Express layer in front adds the charset."""
+"""The content type of every event stream. Measured on the server's run streams: the route
+says ``text/event-stream`` and the Express layer in front adds the charset. Session channel
+streams (relayed from S2, not measured here) pass through the same layer."""
 
 
 async def live_events(

@@ -226,7 +226,7 @@ async def list_limits(request: Request) -> Response:
     state = emulator_state(request)
     per_page = min(q.get("perPage") or 25, 100)
     page = q.get("page") or 1
-    # Named limits sort before the derived task/… names; the emulator only has the latter.
+    # Named limits sort before the derived task/… names.
     limits = sorted(
         _limits(state, credential.environment).values(),
         key=lambda limit: (limit.name.startswith("task/"), limit.name),
